@@ -1,0 +1,38 @@
+/** Builds the app once and serves it in browser mode over a fresh temporary library. */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LibraryStore } from '../../../src-main/store/library-store';
+import { createHandlers } from '../../../src-main/services/handlers';
+import { startBrowserServer, type BrowserServer } from '../../../src-main/browser/server';
+
+export function buildApp(): void {
+  const result = spawnSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface ServedApp {
+  readonly server: BrowserServer;
+  readonly store: LibraryStore;
+  stop(): Promise<void>;
+}
+
+export async function serveApp(): Promise<ServedApp> {
+  const home = await mkdtemp(join(tmpdir(), 'orrery-e2e-'));
+  const store = new LibraryStore(home);
+  const server = await startBrowserServer({
+    handlers: createHandlers({ store, transport: 'browser', version: 'e2e' }),
+    rendererDir: join(process.cwd(), 'out', 'renderer'),
+  });
+  return {
+    server,
+    store,
+    stop: async () => {
+      await server.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
