@@ -13,6 +13,7 @@ have aarch64-linux-gnu-gcc || need+=(gcc-aarch64-linux-gnu)
 have aarch64-linux-gnu-objdump || need+=(binutils-aarch64-linux-gnu)
 have dtc || need+=(device-tree-compiler)
 have gdb-multiarch || need+=(gdb-multiarch)
+have cpio || need+=(cpio)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"
