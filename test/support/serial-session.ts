@@ -22,8 +22,9 @@ export interface SessionOptions {
   readonly timeoutMs: number;
 }
 
-// Terminal queries (cursor position requests) that interactive shells print.
-const stripControl = (text: string): string => text.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '');
+// Terminal control sequences (e.g. the cursor position queries interactive shells print).
+const CSI_SEQUENCE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[a-zA-Z]', 'g');
+const stripControl = (text: string): string => text.replace(CSI_SEQUENCE, '').replace(/\r/g, '');
 
 export function runSerialSession(options: SessionOptions): Promise<SessionResult> {
   return new Promise((resolve, reject) => {
