@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { formatHelp, intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { DEBIAN_GUEST, defaultCacheDir, fetchDebianGuest, GuestFetchError } from './guest/debian';
 import { virtDtb } from '../machine/virt-dtb';
+import { describeRunError, RUN_OPTIONS, runCommand } from './run';
 
 const DTB_OPTIONS: OptionSpec[] = [
   { name: 'out', aliases: ['-o'], value: true, help: 'file to write', valueName: 'FILE' },
@@ -22,10 +23,14 @@ const GUEST_OPTIONS: OptionSpec[] = [
 const USAGE = `usage: orrery <command> [options]
 
 commands:
+  run [options]       boot a virt machine, serial on this terminal (no -kernel: the built-in demo guest)
   dtb --out FILE      write the virt board's device tree
   guest fetch ${DEBIAN_GUEST}
                       build the Debian arm64 guest (cloud kernel + busybox initramfs) from Debian packages
   help                this text
+
+run options:
+${formatHelp(RUN_OPTIONS)}
 
 dtb options:
 ${formatHelp(DTB_OPTIONS)}
@@ -68,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'run':
+        return await runCommand(rest);
       case 'dtb':
         return await dtbCommand(rest);
       case 'guest':
@@ -85,6 +92,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`orrery: ${error.message}\n`);
       return 2;
+    }
+    const runError = describeRunError(error);
+    if (runError !== null) {
+      process.stderr.write(`orrery: ${runError}\n`);
+      return 1;
     }
     if (error instanceof GuestFetchError) {
       process.stderr.write(`orrery: ${error.message}\n`);

@@ -122,6 +122,6 @@ export function handlePsci(host: PsciHost, caller: number, regs: PsciRegisters):
       return reply(regs, SUPPORTED.has(x1lo >>> 0) ? PSCI_RET.success : PSCI_RET.notSupported);
     default:
       // Other IDs in the PSCI range are answered NOT_SUPPORTED; anything else is not a PSCI call.
-      return ((fn & 0xbfff_ffe0) >>> 0) === 0x8400_0000 ? reply(regs, PSCI_RET.notSupported) : false;
+      return (fn & 0xbfff_ffe0) >>> 0 === 0x8400_0000 ? reply(regs, PSCI_RET.notSupported) : false;
   }
 }

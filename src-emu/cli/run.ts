@@ -1,0 +1,222 @@
+/**
+ * `orrery run`: boots a virt machine with its serial line on the terminal (or a socket, or a file), taking
+ * QEMU's spellings of the usual options so a QEMU user's command line works unchanged.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileBackend, NullBackend, StdioBackend, TcpServerBackend, type CharBackend } from '../core/chardev';
+import { logger } from '../core/log';
+import { FileSink, LineSink, traceRegistry } from '../core/trace';
+import { BootError } from '../machine/boot';
+import { VirtConfigError, VirtMachine } from '../machine/virt';
+import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
+import { OutputWatch } from './output-watch';
+
+export const RUN_OPTIONS: OptionSpec[] = [
+  {
+    name: 'kernel',
+    aliases: ['-kernel'],
+    value: true,
+    help: 'kernel: arm64 Image (gzip ok), ELF or raw',
+    valueName: 'FILE',
+  },
+  { name: 'initrd', aliases: ['-initrd'], value: true, help: 'initial ramdisk', valueName: 'FILE' },
+  { name: 'append', aliases: ['-append'], value: true, help: 'kernel command line', valueName: 'TEXT' },
+  {
+    name: 'dtb',
+    aliases: ['-dtb'],
+    value: true,
+    help: 'use this device tree instead of the generated one',
+    valueName: 'FILE',
+  },
+  {
+    name: 'memory',
+    aliases: ['-m'],
+    value: true,
+    help: 'RAM in MiB (default 128; QEMU suffixes M and G work)',
+    valueName: 'SIZE',
+  },
+  { name: 'smp', aliases: ['-smp'], value: true, help: 'number of CPUs, 1-8 (default 1)', valueName: 'N' },
+  {
+    name: 'serial',
+    aliases: ['-serial'],
+    value: true,
+    help: 'stdio (default), tcp:HOST:PORT, file:PATH or none',
+    valueName: 'DEV',
+  },
+  {
+    name: 'trace',
+    aliases: ['-trace'],
+    value: true,
+    repeatable: true,
+    help: 'enable trace events (glob, e.g. pl011_*)',
+    valueName: 'PATTERN',
+  },
+  { name: 'trace-file', value: true, help: 'write trace events to FILE instead of stderr', valueName: 'FILE' },
+  { name: 'log', aliases: ['-d'], value: true, help: 'log masks: guest_errors,unimp,int,mmu', valueName: 'MASKS' },
+  { name: 'timeout', value: true, help: 'stop after this many seconds (exit status 3)', valueName: 'SECONDS' },
+  { name: 'exit-on', value: true, help: 'exit 0 once the serial output contains TEXT', valueName: 'TEXT' },
+  {
+    name: 'icount',
+    aliases: ['-icount'],
+    value: true,
+    help: 'deterministic time: 2^SHIFT ns per instruction',
+    valueName: 'SHIFT',
+  },
+  { name: 'machine', aliases: ['-M'], value: true, help: 'board (only virt)', valueName: 'virt' },
+  { name: 'cpu', aliases: ['-cpu'], value: true, help: 'CPU model (only cortex-a57)', valueName: 'MODEL' },
+  {
+    name: 'nographic',
+    aliases: ['-nographic'],
+    value: false,
+    help: 'accepted for QEMU compatibility (Orrery has no display)',
+  },
+  {
+    name: 'no-reboot',
+    aliases: ['-no-reboot'],
+    value: false,
+    help: 'exit instead of resetting when the guest reboots',
+  },
+];
+
+/** Exit statuses besides 0 (poweroff or --exit-on) and 2 (usage). */
+export const EXIT = { error: 1, timeout: 3 } as const;
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_GUEST = join(repoRoot, 'resources', 'guests', 'demo', 'demo.elf');
+
+/** QEMU accepts -m 256, -m 256M, -m 1G. */
+export function parseMemory(raw: string | undefined): number {
+  if (raw === undefined) return 128;
+  const match = /^(\d+)([MG]?)$/i.exec(raw.trim());
+  if (!match) throw new UsageError(`memory size '${raw}' is not a number of MiB (e.g. 256, 256M, 1G)`);
+  return Number(match[1]) * (match[2]!.toUpperCase() === 'G' ? 1024 : 1);
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read the ${what} '${path}'${code === 'ENOENT' ? ': no such file' : `: ${code}`}`);
+  }
+}
+
+async function serialBackend(spec: string): Promise<{ backend: CharBackend; interactive: boolean }> {
+  if (spec === 'stdio' || spec === 'mon:stdio') return { backend: new StdioBackend(), interactive: true };
+  if (spec === 'none' || spec === 'null') return { backend: new NullBackend(), interactive: false };
+  if (spec.startsWith('file:')) return { backend: new FileBackend(spec.slice(5)), interactive: false };
+  const tcp = /^tcp:([^:]*):(\d+)(,server)?(,(no)?wait)?$/.exec(spec);
+  if (tcp) {
+    const backend = new TcpServerBackend({ host: tcp[1] || '127.0.0.1', port: Number(tcp[2]) });
+    const port = await backend.listen();
+    process.stderr.write(`orrery: serial on tcp ${tcp[1] || '127.0.0.1'}:${port}\n`);
+    return { backend, interactive: false };
+  }
+  throw new UsageError(`unknown serial device '${spec}' (stdio, tcp:HOST:PORT, file:PATH or none)`);
+}
+
+function configureDiagnostics(args: ReturnType<typeof parseArgs>): void {
+  const masks = optionValue(args, 'log');
+  if (masks !== undefined) {
+    try {
+      logger.setMasks(masks);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const patterns = args.options.get('trace') ?? [];
+  if (patterns.length > 0) {
+    traceRegistry.configure(patterns.flatMap((p) => p.split(',')));
+    const file = optionValue(args, 'trace-file');
+    traceRegistry.addSink(file ? new FileSink(file) : new LineSink());
+  }
+}
+
+function checkBoard(args: ReturnType<typeof parseArgs>): void {
+  const board = optionValue(args, 'machine');
+  if (board !== undefined && board.split(',')[0] !== 'virt')
+    throw new UsageError(`unknown machine '${board}' (only virt)`);
+  const cpu = optionValue(args, 'cpu');
+  if (cpu !== undefined && cpu !== 'cortex-a57' && cpu !== 'max') {
+    throw new UsageError(`unknown CPU model '${cpu}' (Orrery implements a cortex-a57-like ARMv8.0-A CPU)`);
+  }
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, RUN_OPTIONS);
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  checkBoard(args);
+  configureDiagnostics(args);
+
+  const kernelPath = optionValue(args, 'kernel') ?? DEMO_GUEST;
+  if (!optionValue(args, 'kernel') && !existsSync(DEMO_GUEST)) {
+    throw new UsageError('no -kernel given and the built-in demo guest is missing from this installation');
+  }
+  const initrdPath = optionValue(args, 'initrd');
+  const dtbPath = optionValue(args, 'dtb');
+  const icount = intOption(args, 'icount', 0, 10);
+  const timeout = optionValue(args, 'timeout');
+  const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
+  if (timeoutSeconds !== undefined && !(timeoutSeconds > 0))
+    throw new UsageError(`--timeout must be positive, not '${timeout}'`);
+  const append = optionValue(args, 'append');
+
+  const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
+  const watch = new OutputWatch(optionValue(args, 'exit-on'));
+  const machine = new VirtMachine({
+    memoryMiB: parseMemory(optionValue(args, 'memory')),
+    cpus: intOption(args, 'smp', 1, 8) ?? 1,
+    kernel: await readInput(kernelPath, 'kernel'),
+    ...(initrdPath ? { initrd: await readInput(initrdPath, 'initrd') } : {}),
+    ...(dtbPath ? { dtb: await readInput(dtbPath, 'device tree') } : {}),
+    ...(append !== undefined ? { append } : {}),
+    ...(icount !== undefined ? { clockMode: 'deterministic' as const, icountShift: icount } : {}),
+    serial: watch.wrap(backend),
+    ...(args.flags.has('no-reboot') ? { noReboot: true } : {}),
+  });
+  traceRegistry.attachClock(machine.clock);
+  watch.onMatch = () => machine.stop('exit-on');
+
+  const restoreTerminal = interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined;
+  const timer = timeoutSeconds === undefined ? null : setTimeout(() => machine.stop('timeout'), timeoutSeconds * 1000);
+  try {
+    const reason = await machine.run();
+    if (reason === 'timeout') {
+      process.stderr.write(`\norrery: stopped after ${timeoutSeconds} s (--timeout)\n`);
+      return EXIT.timeout;
+    }
+    return 0;
+  } finally {
+    if (timer) clearTimeout(timer);
+    restoreTerminal();
+    await backend.close();
+    process.stdin.pause();
+  }
+}
+
+/** Raw terminal for the guest's console; Ctrl-A x quits, as in QEMU. Returns the restore function. */
+function enterRawMode(quit: () => void): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => undefined;
+  stdin.setRawMode(true);
+  let escape = false;
+  const onData = (chunk: Buffer): void => {
+    for (const byte of chunk) {
+      if (escape && byte === 0x78) quit(); // Ctrl-A x
+      escape = byte === 0x01;
+    }
+  };
+  stdin.on('data', onData);
+  return () => {
+    stdin.off('data', onData);
+    stdin.setRawMode(false);
+  };
+}
+
+export function describeRunError(error: unknown): string | null {
+  if (error instanceof BootError || error instanceof VirtConfigError) return error.message;
+  return null;
+}

@@ -1,0 +1,181 @@
+/**
+ * Runs a machine's vCPUs round-robin in one thread, interleaved with its timers.
+ *
+ * - Each vCPU runs a quantum of instructions in turn; timers fire between quanta. In deterministic mode
+ *   (QEMU's -icount) virtual time is 2^shift ns per instruction executed and a quantum never runs past the
+ *   next timer deadline, so a run and its replay fire every timer at the same instruction.
+ * - A vCPU that executed WFI (or is suspended) sleeps until an interrupt is pending for it, even a masked one
+ *   (ARM ARM: WFI wakes on any pending interrupt). When every vCPU sleeps, the machine is idle: in realtime
+ *   mode the host thread sleeps until the next deadline or until `wake()` (device input); in deterministic
+ *   mode virtual time jumps to the next deadline.
+ * - The run loop yields to the host event loop regularly so I/O (console input, sockets, the UI) is served.
+ */
+import type { VirtualClock } from '../core/timer';
+import type { Cpu } from '../cpu/arm64/cpu';
+import { StopReason } from '../cpu/arm64/state';
+import type { CpuPower } from './psci';
+
+export interface SchedulerOptions {
+  /** Instructions a vCPU runs before the next one gets its turn (and timers are checked). */
+  readonly quantum?: number;
+  /** Deterministic mode: virtual ns per instruction = 2^icountShift. Ignored in realtime mode. */
+  readonly icountShift?: number;
+  /** Host milliseconds the loop runs before it yields to the event loop. */
+  readonly sliceMs?: number;
+}
+
+export type RunState = 'running' | 'idle' | 'stopped';
+
+class VcpuSlot {
+  power: CpuPower = 'off';
+  /** In WFI or CPU_SUSPEND: skipped until an interrupt is pending. */
+  sleeping = false;
+  constructor(readonly cpu: Cpu) {}
+}
+
+export class Scheduler {
+  readonly slots: VcpuSlot[];
+  private readonly quantum: number;
+  private readonly nsPerInsn: number;
+  private readonly sliceMs: number;
+  private stopReason: string | null = null;
+  private wakeHost: (() => void) | null = null;
+  private wakeRequested = false;
+  /** Index of the vCPU running now (the GIC's CPU interface banking asks). */
+  currentCpu = 0;
+
+  constructor(
+    readonly clock: VirtualClock,
+    cpus: readonly Cpu[],
+    options: SchedulerOptions = {},
+  ) {
+    this.slots = cpus.map((cpu) => new VcpuSlot(cpu));
+    this.quantum = options.quantum ?? 20_000;
+    this.nsPerInsn = 2 ** (options.icountShift ?? 3);
+    this.sliceMs = options.sliceMs ?? 20;
+  }
+
+  get deterministic(): boolean {
+    return this.clock.mode === 'deterministic';
+  }
+
+  /** Why the machine stopped (e.g. 'poweroff'), or null while it may run. */
+  get stopped(): string | null {
+    return this.stopReason;
+  }
+
+  /** Ends the run at the next quantum boundary. */
+  stop(reason: string): void {
+    this.stopReason = reason;
+    for (const slot of this.slots) slot.cpu.requestStop(StopReason.Exit);
+    this.wake();
+  }
+
+  /** Clears a stop so the machine can run again (after reset or restore). */
+  clearStop(): void {
+    this.stopReason = null;
+  }
+
+  /** Something happened outside the CPUs (input, an interrupt): end an idle sleep now. */
+  wake(): void {
+    this.wakeRequested = true;
+    const wake = this.wakeHost;
+    this.wakeHost = null;
+    wake?.();
+  }
+
+  /** Marks a vCPU as sleeping until an interrupt is pending for it (PSCI CPU_SUSPEND). */
+  suspend(index: number): void {
+    this.slots[index]!.sleeping = true;
+    this.slots[index]!.cpu.requestStop(StopReason.Exit);
+  }
+
+  /** Runs quanta until the slice's host time is used, the machine goes idle or stops. */
+  runSlice(): RunState {
+    const sliceEnd = performance.now() + this.sliceMs;
+    for (;;) {
+      if (this.stopReason !== null) return 'stopped';
+      const ran = this.runRound();
+      this.clock.runDue();
+      if (this.stopReason !== null) return 'stopped';
+      if (!ran) {
+        if (!this.deterministic) return 'idle';
+        const deadline = this.clock.nextDeadline();
+        if (deadline < 0) return 'idle';
+        this.clock.advanceTo(Math.max(deadline, this.clock.now()));
+        this.clock.runDue();
+      }
+      if (performance.now() >= sliceEnd) return 'running';
+    }
+  }
+
+  /** One turn for every runnable vCPU; false when none could run. */
+  private runRound(): boolean {
+    let ran = false;
+    for (const slot of this.slots) {
+      if (this.stopReason !== null) break;
+      if (slot.power !== 'on') continue;
+      const cpu = slot.cpu;
+      if (slot.sleeping) {
+        if (cpu.interruptPending === 0) continue;
+        slot.sleeping = false;
+      }
+      ran = true;
+      this.currentCpu = cpu.index;
+      const executed = cpu.run(this.budget());
+      if (this.deterministic) this.clock.advance(executed * this.nsPerInsn);
+      if (cpu.stopReason === StopReason.Wfi && cpu.interruptPending === 0) slot.sleeping = true;
+    }
+    return ran;
+  }
+
+  /** In deterministic mode, stop exactly at the next deadline so timers fire at the same instruction. */
+  private budget(): number {
+    if (!this.deterministic) return this.quantum;
+    const deadline = this.clock.nextDeadline();
+    if (deadline < 0) return this.quantum;
+    const untilDeadline = Math.ceil((deadline - this.clock.now()) / this.nsPerInsn);
+    return Math.max(1, Math.min(this.quantum, untilDeadline));
+  }
+
+  /**
+   * Runs until the machine stops, yielding to the event loop between slices and sleeping while idle.
+   * Resolves with the stop reason.
+   */
+  async run(): Promise<string> {
+    while (this.stopReason === null) {
+      const state = this.runSlice();
+      if (state === 'idle') await this.sleepUntilDeadline();
+      else if (state === 'running') await yieldToHost();
+    }
+    return this.stopReason;
+  }
+
+  private sleepUntilDeadline(): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return yieldToHost();
+    }
+    const deadline = this.clock.nextDeadline();
+    const delayMs = deadline < 0 ? 1000 : Math.max(0, (deadline - this.clock.now()) / 1e6);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.wakeHost = null;
+          resolve();
+        },
+        Math.min(delayMs, 1000),
+      );
+      this.wakeHost = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).then(() => {
+      this.wakeRequested = false;
+    });
+  }
+}
+
+function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
