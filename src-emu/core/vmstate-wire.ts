@@ -20,6 +20,7 @@ export class ByteWriter {
   private view = new DataView(this.bytes.buffer);
   private length = 0;
 
+  /** Room for `count` more bytes; may replace `bytes` and `view`, so callers read `view` only after it. */
   private reserve(count: number): number {
     const at = this.length;
     if (at + count > this.bytes.length) {
@@ -33,16 +34,20 @@ export class ByteWriter {
   }
 
   u8(value: number): void {
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1);
+    this.view.setUint8(at, value);
   }
   u16(value: number): void {
-    this.view.setUint16(this.reserve(2), value);
+    const at = this.reserve(2);
+    this.view.setUint16(at, value);
   }
   u32(value: number): void {
-    this.view.setUint32(this.reserve(4), value >>> 0);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value >>> 0);
   }
   u64(value: bigint): void {
-    this.view.setBigUint64(this.reserve(8), BigInt.asUintN(64, value));
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, value));
   }
   /** A safe integer written as a signed 64-bit value. */
   i64FromNumber(value: number): void {
@@ -52,7 +57,8 @@ export class ByteWriter {
     this.view.setUint32(at + 4, value - hi * TWO_32);
   }
   f64(value: number): void {
-    this.view.setFloat64(this.reserve(8), value);
+    const at = this.reserve(8);
+    this.view.setFloat64(at, value);
   }
   raw(data: Uint8Array): void {
     this.bytes.set(data, this.reserve(data.length));

@@ -499,3 +499,27 @@ group('inspector view and diff', () => {
     ]);
   });
 });
+
+group('large states', () => {
+  it('round-trips numbers written after the stream buffer has grown', () => {
+    interface Big {
+      words: Uint32Array;
+      tail: number;
+      wide: bigint;
+      real: number;
+    }
+    const desc = vmstate<Big>('big', {
+      version: 1,
+      fields: [arrayOf('words', 'u32', 300), u32('tail'), u64('wide'), f64('real')],
+    });
+    const source: Big = {
+      words: new Uint32Array(300).map((_, i) => i * 7919),
+      tail: 0xdeadbeef,
+      wide: 2n ** 63n + 5n,
+      real: -1.5,
+    };
+    const target: Big = { words: new Uint32Array(300), tail: 0, wide: 0n, real: 0 };
+    loadMachine(saveMachine([entry(desc, source)]), [entry(desc, target)]);
+    expect(target).toEqual(source);
+  });
+});

@@ -14,7 +14,7 @@ import { VirtualClock, type ClockMode } from '../core/timer';
 import { Cpu } from '../cpu/arm64/cpu';
 import { CodeCache } from '../cpu/arm64/code-cache';
 import { FIQ_LINE, IRQ_LINE, StopReason } from '../cpu/arm64/state';
-import { installSystem, type CpuSystem } from '../cpu/arm64/sys/install';
+import { installSystem, linkSystems, type CpuSystem } from '../cpu/arm64/sys/install';
 import { Gic } from '../hw/intc/gic/gic';
 import { Pl011 } from '../hw/char/pl011/pl011';
 import { Pl031 } from '../hw/rtc/pl031';
@@ -126,6 +126,7 @@ export class VirtMachine implements PsciHost {
       system.exceptions.hvcHandler = (caller) => handlePsci(this, caller.index, caller);
       return system;
     });
+    linkSystems(this.systems); // TLBI ...IS and SEV reach every vCPU
 
     this.uart = this.addDevice(new Pl011({ path: '/machine/uart0', context, props: { chardev: 'serial0' } }));
     this.uart.uartclk.setHz(APB_CLOCK_HZ);
