@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../../test/support/tools';
-import { decodeFdt, findNode, readCells, type FdtNode } from './fdt';
+import { decodeFdt, findNode, readCells, readStrings, type FdtNode } from './fdt';
 import { virtDeviceTree, virtDtb } from './virt-dtb';
 
 const dir = mkdtempSync(join(tmpdir(), 'orrery-virt-dtb-'));
@@ -106,9 +106,20 @@ describe('virt device tree', () => {
   });
 
   it('describes the HPET that Orrery adds', () => {
-    const root = decodeFdt(virtDtb({ ramSize: 128 << 20, cpus: 1, seed, hpetSpis: [48, 49, 50] })).root;
+    const root = decodeFdt(
+      virtDtb({
+        ramSize: 128 << 20,
+        cpus: 1,
+        seed,
+        hpet: [
+          { output: 0, spi: 10 },
+          { output: 8, spi: 14 },
+        ],
+      }),
+    ).root;
     const hpet = findNode(root, '/hpet@90c0000')!;
     expect(readCells(hpet.props.get('reg')!)).toEqual([0, 0x090c_0000, 0, 0x400]);
-    expect(readCells(hpet.props.get('interrupts')!)).toEqual([0, 48, 4, 0, 49, 4, 0, 50, 4]);
+    expect(readCells(hpet.props.get('interrupts')!)).toEqual([0, 10, 4, 0, 14, 4]);
+    expect(readStrings(hpet.props.get('interrupt-names')!)).toEqual(['out0', 'out8']);
   });
 });

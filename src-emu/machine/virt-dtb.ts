@@ -13,8 +13,8 @@ export interface VirtDtbConfig {
   readonly initrd?: { readonly start: number; readonly end: number };
   /** 8 words for /chosen/rng-seed and 2 for kaslr-seed; random in realtime mode, fixed when deterministic. */
   readonly seed: Uint32Array;
-  /** HPET outputs routed to these SPIs; absent = no HPET node. */
-  readonly hpetSpis?: readonly number[];
+  /** HPET outputs and the SPIs they are routed to; absent = no HPET node. */
+  readonly hpet?: ReadonlyArray<{ readonly output: number; readonly spi: number }>;
 }
 
 // GIC interrupt specifier: <type number flags>, type 0 = SPI, 1 = PPI.
@@ -72,7 +72,7 @@ export function virtDeviceTree(config: VirtDtbConfig): FdtNode {
       ...virtioNodes(),
       primecell('pl031', VIRT_MAP.rtc.base, VIRT_IRQ.rtc, 'arm,pl031'),
       uart,
-      ...(config.hpetSpis ? [hpetNode(config.hpetSpis)] : []),
+      ...(config.hpet ? [hpetNode(config.hpet)] : []),
       node(hexName('intc', VIRT_MAP.gicDist.base), {
         phandle: cells(gic),
         reg: cells(...u64Cells(VIRT_MAP.gicDist.base, 0x10000, VIRT_MAP.gicCpu.base, 0x10000)),
@@ -118,11 +118,14 @@ function virtioNodes(): FdtNode[] {
   });
 }
 
-function hpetNode(spis: readonly number[]): FdtNode {
+/** Orrery's own binding: an IA-PC HPET, 100 MHz, one interrupt per routed output (named outN). */
+function hpetNode(routes: NonNullable<VirtDtbConfig['hpet']>): FdtNode {
   return node(hexName('hpet', VIRT_MAP.hpet.base), {
-    compatible: strings('orrery,hpet', 'intel,hpet'),
+    compatible: strings('orrery,hpet'),
     reg: reg(VIRT_MAP.hpet.base, VIRT_MAP.hpet.size),
-    interrupts: cells(...spis.flatMap((spi) => [GIC_SPI, spi, IRQ_LEVEL_HIGH])),
+    interrupts: cells(...routes.flatMap((r) => [GIC_SPI, r.spi, IRQ_LEVEL_HIGH])),
+    'interrupt-names': strings(...routes.map((r) => `out${r.output}`)),
+    'clock-frequency': cells(100_000_000),
   });
 }
 

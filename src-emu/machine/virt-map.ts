@@ -24,6 +24,20 @@ export const VIRT_IRQ = {
   virtio: 16,
 } as const;
 
+/**
+ * HPET outputs wired to SPIs 10-14, a range QEMU's virt leaves unused: outputs 0-3 for the timers' routes,
+ * 8 for timer 1 in legacy replacement mode.
+ */
+export const HPET_ROUTES: ReadonlyArray<{ readonly output: number; readonly spi: number }> = [
+  { output: 0, spi: 10 },
+  { output: 1, spi: 11 },
+  { output: 2, spi: 12 },
+  { output: 3, spi: 13 },
+  { output: 8, spi: 14 },
+];
+/** INT_ROUTE_CAP advertising exactly the routed outputs. */
+export const HPET_INTCAP = HPET_ROUTES.reduce((mask, r) => mask | (1 << r.output), 0);
+
 /** PPI numbers of the generic timer outputs (interrupt ID = 16 + PPI). */
 export const VIRT_PPI = {
   securePhysicalTimer: 13,

@@ -18,11 +18,12 @@ import { installSystem, linkSystems, type CpuSystem } from '../cpu/arm64/sys/ins
 import { Gic } from '../hw/intc/gic/gic';
 import { Pl011 } from '../hw/char/pl011/pl011';
 import { Pl031 } from '../hw/rtc/pl031';
+import { Hpet } from '../hw/timer/hpet/hpet';
 import { planBoot, type BootPlan } from './boot';
 import { handlePsci, type CpuPower, type PsciHost } from './psci';
 import { Scheduler } from './scheduler';
 import { virtDtb } from './virt-dtb';
-import { VIRT_IRQ, VIRT_MAP, VIRT_PPI } from './virt-map';
+import { HPET_INTCAP, HPET_ROUTES, VIRT_IRQ, VIRT_MAP, VIRT_PPI } from './virt-map';
 import { resetCpuForBoot, startCpuAt } from './cpu-boot';
 
 const MiB = 1024 * 1024;
@@ -79,6 +80,7 @@ export class VirtMachine implements PsciHost {
   readonly gic: Gic;
   readonly uart: Pl011;
   readonly rtc: Pl031;
+  readonly hpet: Hpet;
   readonly bootPlan: BootPlan;
   readonly dtb: Uint8Array;
   private readonly config: VirtConfig;
@@ -137,6 +139,11 @@ export class VirtMachine implements PsciHost {
     this.map(this.rtc.mmioRegion(0), VIRT_MAP.rtc.base);
     this.rtc.irqOutput(0).connect(this.spi(VIRT_IRQ.rtc));
 
+    this.hpet = this.addDevice(new Hpet({ path: '/machine/hpet', context, props: { intcap: HPET_INTCAP } }));
+    this.hpet.connectFsbMemory(this.addressSpace);
+    this.map(this.hpet.regs, VIRT_MAP.hpet.base);
+    for (const route of HPET_ROUTES) this.hpet.irqOutput(route.output).connect(this.spi(route.spi));
+
     for (const device of this.root.children()) device.realize();
 
     this.bootPlan = planBoot({
@@ -177,6 +184,7 @@ export class VirtMachine implements PsciHost {
       cpus: this.config.cpus,
       ...(this.config.append ? { bootargs: this.config.append } : {}),
       ...(plan.initrd ? { initrd: plan.initrd } : {}),
+      hpet: HPET_ROUTES,
       seed: this.config.seed ?? crypto.getRandomValues(new Uint32Array(10)),
     });
   }
