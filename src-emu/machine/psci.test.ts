@@ -64,7 +64,7 @@ describe('PSCI over HVC', () => {
 
   it('rejects CPU_ON for CPUs that do not exist, with a sign-extended error', () => {
     const board = new FakeBoard(2);
-    for (const mpidr of [2n, 0x100n, 0x1_0000_0000n]) {
+    for (const mpidr of [2n, 0x100n, 0x8000_0000n, 0x1_0000_0000n]) {
       const r = regs(BigInt(PSCI_FN.cpuOn64), mpidr, 0x4000_0000n, 0n);
       handlePsci(board, 0, r);
       expect(x0(r)).toBe(-2n);
@@ -113,9 +113,9 @@ describe('PSCI over HVC', () => {
     expect(x0(r)).toBe(-1n);
   });
 
-  it('does not claim HVCs outside the PSCI range', () => {
+  it('answers any other HVC with NOT_SUPPORTED, as QEMU virt does', () => {
     const r = regs(0x1234n);
-    expect(handlePsci(new FakeBoard(1), 0, r)).toBe(false);
-    expect(x0(r)).toBe(0x1234n);
+    expect(handlePsci(new FakeBoard(1), 0, r)).toBe(true);
+    expect(x0(r)).toBe(-1n);
   });
 });

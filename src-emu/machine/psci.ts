@@ -55,9 +55,9 @@ export interface PsciRegisters {
 
 const SUPPORTED = new Set<number>(Object.values(PSCI_FN));
 
-/** The CPU index an MPIDR affinity value names on virt (Aff0 = index, cluster 0), or -1. */
+/** The CPU index an MPIDR affinity value names on virt (Aff0 = index, cluster 0), or -1. Bits 31:24 must be 0. */
 function cpuFromMpidr(lo: number, hi: number, count: number): number {
-  if (hi !== 0 || (lo & 0x00ff_ff00) !== 0) return -1;
+  if (hi !== 0 || (lo & 0xffff_ff00) !== 0) return -1;
   const aff0 = lo & 0xff;
   return aff0 < count ? aff0 : -1;
 }
@@ -69,10 +69,7 @@ function reply(regs: PsciRegisters, value: number): true {
   return true;
 }
 
-/**
- * Handles one PSCI call from `caller`; returns false when w0 is not a PSCI function (the caller then treats
- * the HVC as QEMU does: NOT_SUPPORTED in x0).
- */
+/** Handles one PSCI call (any HVC, as QEMU's virt treats them) from `caller`; x0 gets the result. */
 export function handlePsci(host: PsciHost, caller: number, regs: PsciRegisters): boolean {
   const fn = regs.x[0]! >>> 0;
   const x1lo = regs.x[2]!;
