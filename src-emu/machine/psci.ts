@@ -118,7 +118,7 @@ export function handlePsci(host: PsciHost, caller: number, regs: PsciRegisters):
     case PSCI_FN.features:
       return reply(regs, SUPPORTED.has(x1lo >>> 0) ? PSCI_RET.success : PSCI_RET.notSupported);
     default:
-      // Other IDs in the PSCI range are answered NOT_SUPPORTED; anything else is not a PSCI call.
-      return (fn & 0xbfff_ffe0) >>> 0 === 0x8400_0000 ? reply(regs, PSCI_RET.notSupported) : false;
+      // QEMU treats every HVC on a PSCI-over-HVC board as a PSCI call: anything else is NOT_SUPPORTED.
+      return reply(regs, PSCI_RET.notSupported);
   }
 }
