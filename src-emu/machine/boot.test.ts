@@ -55,6 +55,7 @@ describe('planBoot', () => {
   it('loads an arm64 Image at RAM base + text_offset and enters there', () => {
     const plan = planBoot({ kernel: fakeImage(0x80000, 8 * MiB), ramBase: RAM, ramSize: 256 * MiB });
     expect(plan.format).toBe('arm64-image');
+    expect(plan.linuxProtocol).toBe(true);
     expect(plan.entry).toBe(0x4008_0000);
     expect(plan.segments[0]).toMatchObject({ address: 0x4008_0000, zeroFill: 8 * MiB - 64 * 1024 });
   });
@@ -108,6 +109,9 @@ describe('planBoot', () => {
     const plan = planBoot({ kernel: new Uint8Array(readFileSync(elf)), ramBase: RAM, ramSize: 64 * MiB });
     expect(plan.format).toBe('elf');
     expect(plan.entry).toBe(0x4010_0000);
+    // Bare-metal protocol, as QEMU: DTB at the base of RAM, below the ELF; x0 is not the DTB.
+    expect(plan).toMatchObject({ linuxProtocol: false, dtbAddress: RAM });
+    expect(plan.dtbMaxSize).toBe(Math.min(2 * MiB, Math.min(...plan.segments.map((s) => s.address)) - RAM));
     const word = (address: number): number => {
       const s = plan.segments.find((seg) => seg.address <= address && address + 4 <= seg.address + seg.data.length)!;
       return new DataView(s.data.buffer, s.data.byteOffset).getUint32(address - s.address, true);

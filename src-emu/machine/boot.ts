@@ -28,8 +28,13 @@ export interface BootPlan {
   readonly entry: number;
   readonly initrd?: { readonly start: number; readonly end: number };
   readonly dtbAddress: number;
-  /** Room the DTB may use before RAM ends. */
+  /** Room the DTB may use before RAM ends (or before the ELF's lowest segment). */
   readonly dtbMaxSize: number;
+  /**
+   * Linux boot protocol (Image and raw): x0 = DTB address. An ELF is booted "bare-metal" as QEMU does it:
+   * all registers zero and the DTB at the base of RAM when the ELF leaves room there.
+   */
+  readonly linuxProtocol: boolean;
 }
 
 export interface BootInput {
@@ -154,6 +159,21 @@ export function planBoot(input: BootInput): BootPlan {
     if (initrd.end > ramEnd) throw new BootError(`the initrd (${input.initrd.length} bytes) does not fit in RAM`);
     loaded.segments.push({ address: initrd.start, data: input.initrd, zeroFill: 0 });
   }
+  const linuxProtocol = format !== 'elf';
+  const lowest = Math.min(...loaded.segments.map((seg) => seg.address));
+  if (!linuxProtocol && lowest > ramBase) {
+    // QEMU's bare-metal placement (hw/arm/boot.c): DTB at the start of RAM, up to the ELF's lowest address.
+    return {
+      format,
+      gzipped,
+      segments: loaded.segments,
+      entry: loaded.entry,
+      ...(initrd ? { initrd } : {}),
+      dtbAddress: ramBase,
+      dtbMaxSize: Math.min(2 * MiB, lowest - ramBase),
+      linuxProtocol,
+    };
+  }
   const dtbAddress = alignUp(initrd ? initrd.end : initrdStart, 2 * MiB);
   if (dtbAddress + PAGE > ramEnd) throw new BootError('no room left in RAM for the device tree');
   return {
@@ -164,5 +184,6 @@ export function planBoot(input: BootInput): BootPlan {
     ...(initrd ? { initrd } : {}),
     dtbAddress,
     dtbMaxSize: Math.min(2 * MiB, ramEnd - dtbAddress),
+    linuxProtocol,
   };
 }

@@ -199,8 +199,9 @@ export class VirtMachine implements PsciHost {
       this.scheduler.slots[i]!.power = 'off';
     });
     const boot = this.cpus[0]!;
-    const { entry, dtbAddress } = this.bootPlan;
-    startCpuAt(boot, entry >>> 0, Math.floor(entry / 2 ** 32), dtbAddress >>> 0, Math.floor(dtbAddress / 2 ** 32));
+    const { entry, dtbAddress, linuxProtocol } = this.bootPlan;
+    const x0 = linuxProtocol ? dtbAddress : 0;
+    startCpuAt(boot, entry >>> 0, Math.floor(entry / 2 ** 32), x0 >>> 0, Math.floor(x0 / 2 ** 32));
     this.scheduler.slots[0]!.power = 'on';
   }
 
