@@ -21,7 +21,7 @@ import {
 } from './object';
 import type { DeviceContext } from './object';
 import { Timer, VirtualClock } from './timer';
-import { u32, vmstate } from './vmstate';
+import { loadMachine, saveMachine, u32, vmstate } from './vmstate';
 
 const context: DeviceContext = { clock: new VirtualClock({ mode: 'deterministic' }) };
 
@@ -423,5 +423,22 @@ describe('SysBusDevice', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('vmstateEntry', () => {
+  it("defaults to the class's description paired with the device, under the given instance id", () => {
+    const a = counterAt('/machine/a');
+    a.count = 41;
+    const section = a.vmstateEntry(2);
+    expect(section).not.toBeNull();
+    expect([section!.name, section!.instanceId, section!.target]).toEqual(['counter', 2, a]);
+    const b = counterAt('/machine/b');
+    loadMachine(saveMachine([section!]), [b.vmstateEntry(2)!]);
+    expect(b.count).toBe(41);
+  });
+
+  it('is null for a device without a description', () => {
+    expect(new DeviceContainer({ path: '/machine', context }).vmstateEntry()).toBeNull();
   });
 });

@@ -25,7 +25,8 @@ import { checkProp, parseProp } from './props';
 import type { PropKind, PropSchema, PropValues } from './props';
 import type { CharBackend } from './chardev';
 import type { VirtualClock } from './timer';
-import type { VMStateDescription } from './vmstate';
+import { entry } from './vmstate';
+import type { SectionEntry, VMStateDescription } from './vmstate';
 
 export { defineProps, u32Prop, boolProp, stringProp, enumProp, chardevProp } from './props';
 export type { PropSchema, PropSpec, PropValues } from './props';
@@ -262,6 +263,19 @@ export class Device<P extends PropSchema = PropSchema> {
   adoptLine(line: IrqLine | GpioInputs): void {
     if (line instanceof IrqLine) this.irqs.push(line);
     else this.gpioInputs.push(line);
+  }
+
+  // --- migration ----------------------------------------------------------------------------------
+
+  /**
+   * This device's section of a machine snapshot (saveMachine / loadMachine), or null when the class has no
+   * VMState. The default pairs the class's `vmstate` with the device itself; a device whose section layout
+   * depends on its configuration, or that presents its state through a view object, overrides it (the HPET
+   * does both). `instanceId` tells apart several devices of one type.
+   */
+  vmstateEntry(instanceId = 0): SectionEntry | null {
+    const desc = this.deviceClass.vmstate;
+    return desc === undefined ? null : entry(desc as VMStateDescription<this>, this, instanceId);
   }
 
   // --- introspection ------------------------------------------------------------------------------

@@ -205,6 +205,14 @@ export class TraceRegistry {
     return this.events.get(name)?.enabled ?? false;
   }
 
+  /**
+   * The live state of a declared event: its `enabled` flag follows later rule changes, so a hot caller can
+   * test it before computing arguments (one property load instead of a map lookup).
+   */
+  event(name: string): TraceEvent | undefined {
+    return this.events.get(name);
+  }
+
   /** Timestamps come from this clock (virtual ns) when attached, else from the host. */
   attachClock(clock: VirtualClock | null): void {
     this.clock = clock;

@@ -16,6 +16,7 @@
  * | varArrayOf(k, 'u8', lenKey) | as arrayOf; length taken from field lenKey   | lenKey elements          |
  * | struct(k, desc)             | an object described by desc                  | desc's fields inline     |
  * | structArray(k, desc, n)     | an array of such objects                     | n structs                |
+ * | structVarArrayOf(k, d, lenKey) | as structArray; count from field lenKey    | lenKey structs           |
  * | buffer(k, n)                | Uint8Array of n bytes                        | n raw bytes              |
  * | timer(k)                    | Timer                                         | deadline ns, i64, -1 off |
  * | unused(n)                   | (none: padding, QEMU's VMSTATE_UNUSED)       | n zero bytes             |
@@ -67,6 +68,13 @@ type FieldSpec =
   | { readonly kind: 'varray'; readonly key: string; readonly wire: ScalarWire; readonly lengthKey: string }
   | { readonly kind: 'struct'; readonly key: string; readonly desc: AnyDescription }
   | { readonly kind: 'structArray'; readonly key: string; readonly desc: AnyDescription; readonly length: number }
+  | {
+      readonly kind: 'structVarray';
+      readonly key: string;
+      readonly desc: AnyDescription;
+      readonly lengthKey: string;
+      readonly absentLength: number | null;
+    }
   | { readonly kind: 'buffer'; readonly key: string; readonly length: number }
   | { readonly kind: 'timer'; readonly key: string }
   | { readonly kind: 'unused'; readonly key: string; readonly length: number };
@@ -198,6 +206,31 @@ export function structArray<T, S>(
   );
 }
 
+export interface StructVarArrayOptions extends FieldOptions {
+  /** The count for stream versions older than the length field's `since` (QEMU: the pre_load value). */
+  readonly absentLength?: number;
+}
+
+/**
+ * An array of structs whose count is the value of an earlier scalar field `lengthKey` (QEMU's
+ * VMSTATE_STRUCT_VARRAY_UINT8 / _UINT32). The elements are the object's own (they often wrap device state),
+ * so loading never creates or drops any: a stream with more elements than the array holds is refused before
+ * anything is applied, and a `validate` hook sees the stream's count first to say what is wrong in the
+ * device's terms ("the stream has 4 timers, this HPET has 3").
+ */
+export function structVarArrayOf<T, S>(
+  key: KeysOfType<T, S[]>,
+  desc: VMStateDescription<S>,
+  lengthKey: KeysOfType<T, number>,
+  options?: StructVarArrayOptions,
+): Field<T> {
+  const absentLength = options?.absentLength === undefined ? null : checkCount(options.absentLength, key);
+  return field(
+    { kind: 'structVarray', key, desc: desc as unknown as AnyDescription, lengthKey, absentLength },
+    options,
+  );
+}
+
 export function buffer<T>(key: KeysOfType<T, Uint8Array>, length: number, options?: FieldOptions): Field<T> {
   return field({ kind: 'buffer', key, length: checkCount(length, key) }, options);
 }
@@ -253,7 +286,7 @@ function checkDescription(desc: AnyDescription): void {
   const seen = new Set<string>();
   for (const f of desc.fields) {
     if (f.since > desc.version) throw new Error(`${where}: field '${f.key}' since ${f.since} > version`);
-    if (f.kind === 'varray') {
+    if (f.kind === 'varray' || f.kind === 'structVarray') {
       const length = desc.fields.find((g) => g.key === f.lengthKey);
       if (length === undefined || length.kind !== 'scalar' || !seen.has(f.lengthKey)) {
         throw new Error(`${where}: '${f.key}' needs its length field '${f.lengthKey}' earlier in the list`);
@@ -282,7 +315,13 @@ function captureAny(desc: AnyDescription, state: AnyState, allSubsections: boole
   const fields = new Map<string, Plain>();
   for (const f of desc.fields) {
     if (f.kind === 'varray') fields.set(f.key, captureVarray(f.key, state[f.key], state[f.lengthKey]));
-    else if (f.kind !== 'unused') fields.set(f.key, captureField(f, state[f.key], allSubsections));
+    else if (f.kind === 'structVarray') {
+      const elements = captureVarray(f.key, state[f.key], state[f.lengthKey]) as unknown as AnyState[];
+      fields.set(
+        f.key,
+        elements.map((element) => captureAny(f.desc, element, allSubsections)),
+      );
+    } else if (f.kind !== 'unused') fields.set(f.key, captureField(f, state[f.key], allSubsections));
   }
   const subsections = new Map<string, DecodedStruct>();
   for (const sub of desc.subsections) {
@@ -292,7 +331,7 @@ function captureAny(desc: AnyDescription, state: AnyState, allSubsections: boole
 }
 
 function captureVarray(key: string, value: unknown, count: unknown): Plain[] {
-  const elements = value as ArrayLike<number | bigint | boolean>;
+  const elements = value as ArrayLike<Plain>;
   if (typeof count !== 'number' || !(count >= 0 && count <= elements.length)) {
     throw new VMStateError(`vmstate: '${key}' has ${elements.length} elements, its length field says ${String(count)}`);
   }
@@ -309,6 +348,7 @@ function captureField(f: FieldSpec, value: unknown, allSubsections: boolean): Pl
     case 'struct':
       return captureAny(f.desc, value as AnyState, allSubsections);
     case 'structArray':
+    case 'structVarray':
       return (value as AnyState[]).map((element) => captureAny(f.desc, element, allSubsections));
     case 'buffer':
       return (value as Uint8Array).slice();
@@ -343,10 +383,14 @@ function checkFits(desc: AnyDescription, values: DecodedStruct, state: AnyState,
       const problem = checkFits(f.desc, value as DecodedStruct, target as AnyState, here + '.');
       if (problem !== null) return problem;
     }
-    if (f.kind === 'structArray') {
+    if (f.kind === 'structArray' || f.kind === 'structVarray') {
       const elements = target as AnyState[];
-      if (elements.length !== f.length) return `${here}: the device holds ${elements.length} structs, not ${f.length}`;
-      for (let i = 0; i < f.length; i++) {
+      const count = (value as DecodedStruct[]).length;
+      if (f.kind === 'structArray' && elements.length !== f.length) {
+        return `${here}: the device holds ${elements.length} structs, not ${f.length}`;
+      }
+      if (count > elements.length) return `${here}: ${count} structs do not fit in ${elements.length}`;
+      for (let i = 0; i < count; i++) {
         const problem = checkFits(f.desc, (value as DecodedStruct[])[i], elements[i], `${here}[${i}].`);
         if (problem !== null) return problem;
       }
@@ -397,7 +441,8 @@ function applyField(f: FieldSpec, value: Plain, state: AnyState): string | void 
     }
     case 'struct':
       return apply(f.desc, value as DecodedStruct, target as AnyState, f.desc.version);
-    case 'structArray': {
+    case 'structArray':
+    case 'structVarray': {
       const elements = value as DecodedStruct[];
       for (let i = 0; i < elements.length; i++) {
         const problem = apply(f.desc, elements[i], (target as AnyState[])[i], f.desc.version);
@@ -451,6 +496,7 @@ function encodeField(w: ByteWriter, f: FieldSpec, value: Plain | undefined): voi
     case 'struct':
       return encodeStruct(w, f.desc, value as DecodedStruct);
     case 'structArray':
+    case 'structVarray':
       for (const element of value as DecodedStruct[]) encodeStruct(w, f.desc, element);
       return;
     case 'buffer':
@@ -548,12 +594,15 @@ function decodeField(r: ByteReader, f: FieldSpec, earlier: Map<string, Plain>, h
     case 'array':
       return decodeElements(r, f.wire, f.length, here);
     case 'varray': {
-      const count = earlier.get(f.lengthKey);
-      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-        throw new VMStateError(`field '${here}': bad length ${String(count)} in '${f.lengthKey}'`, undefined, here);
-      }
+      const count = decodedCount(earlier.get(f.lengthKey), f.lengthKey, here);
       if (count * wireSize(f.wire) > r.remaining) throw new WireTruncated(count * wireSize(f.wire), r.remaining);
       return decodeElements(r, f.wire, count, here);
+    }
+    case 'structVarray': {
+      const count = decodedCount(earlier.get(f.lengthKey) ?? f.absentLength ?? undefined, f.lengthKey, here);
+      // Every struct takes at least one byte only if it has fields; bound the count by the bytes left anyway.
+      if (f.desc.fields.length > 0 && count > r.remaining) throw new WireTruncated(count, r.remaining);
+      return Array.from({ length: count }, (_, i) => decodeStruct(r, f.desc, f.desc.version, `${here}[${i}].`));
     }
     case 'struct':
       return decodeStruct(r, f.desc, f.desc.version, here + '.');
@@ -572,6 +621,13 @@ function decodeField(r: ByteReader, f: FieldSpec, earlier: Map<string, Plain>, h
       r.raw(f.length);
       return 0;
   }
+}
+
+function decodedCount(count: Plain | undefined, lengthKey: string, here: string): number {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new VMStateError(`field '${here}': bad length ${String(count)} in '${lengthKey}'`, undefined, here);
+  }
+  return count;
 }
 
 function wireSize(wire: ScalarWire): number {
@@ -855,9 +911,10 @@ function viewField(f: FieldSpec, value: Plain): FieldView {
     case 'struct':
       return { name, type: `struct ${f.desc.name}`, children: viewStruct(f.desc, value as DecodedStruct) };
     case 'structArray':
+    case 'structVarray':
       return {
         name,
-        type: `struct ${f.desc.name}[${f.length}]`,
+        type: `struct ${f.desc.name}[${(value as DecodedStruct[]).length}]`,
         children: (value as DecodedStruct[]).map((element, i) => ({
           name: `[${i}]`,
           type: `struct ${f.desc.name}`,

@@ -24,7 +24,7 @@ export interface SchedulerOptions {
   readonly sliceMs?: number;
 }
 
-export type RunState = 'running' | 'idle' | 'stopped';
+export type RunState = 'running' | 'idle' | 'stopped' | 'paused';
 
 class VcpuSlot {
   power: CpuPower = 'off';
@@ -41,6 +41,8 @@ export class Scheduler {
   private stopReason: string | null = null;
   private wakeHost: (() => void) | null = null;
   private wakeRequested = false;
+  private paused = false;
+  private resumeHost: (() => void) | null = null;
   /** Index of the vCPU running now (the GIC's CPU interface banking asks). */
   currentCpu = 0;
 
@@ -69,6 +71,43 @@ export class Scheduler {
     this.stopReason = reason;
     for (const slot of this.slots) slot.cpu.requestStop(StopReason.Exit);
     this.wake();
+    this.unpark();
+  }
+
+  /**
+   * Debugger stop (gdb stub, monitor `stop`): run() parks at the current instruction boundary with virtual
+   * time frozen until resume(). From outside the CPUs every vCPU is already between instructions; a CPU
+   * hook that pauses ends its own instruction with DEBUG_STOP, and the round ends after that vCPU.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const slot of this.slots) slot.cpu.requestStop(StopReason.Exit);
+    this.wake();
+  }
+
+  /** Lets a paused run continue. */
+  resume(): void {
+    this.paused = false;
+    this.unpark();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private unpark(): void {
+    const resume = this.resumeHost;
+    this.resumeHost = null;
+    resume?.();
+  }
+
+  private async park(): Promise<void> {
+    this.clock.pause();
+    await new Promise<void>((resolve) => {
+      this.resumeHost = resolve;
+    });
+    this.clock.resume();
   }
 
   /** Clears a stop so the machine can run again (after reset or restore). */
@@ -95,9 +134,11 @@ export class Scheduler {
     const sliceEnd = performance.now() + this.sliceMs;
     for (;;) {
       if (this.stopReason !== null) return 'stopped';
+      if (this.paused) return 'paused';
       const ran = this.runRound();
       this.clock.runDue();
       if (this.stopReason !== null) return 'stopped';
+      if (this.paused) return 'paused';
       if (!ran) {
         if (!this.deterministic) return 'idle';
         const deadline = this.clock.nextDeadline();
@@ -113,7 +154,7 @@ export class Scheduler {
   private runRound(): boolean {
     let ran = false;
     for (const slot of this.slots) {
-      if (this.stopReason !== null) break;
+      if (this.stopReason !== null || this.paused) break;
       if (slot.power !== 'on') continue;
       const cpu = slot.cpu;
       if (slot.sleeping) {
@@ -144,6 +185,10 @@ export class Scheduler {
    */
   async run(): Promise<string> {
     while (this.stopReason === null) {
+      if (this.paused) {
+        await this.park();
+        continue;
+      }
       const state = this.runSlice();
       if (state === 'idle') await this.sleepUntilDeadline();
       else if (state === 'running') await yieldToHost();

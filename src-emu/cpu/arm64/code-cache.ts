@@ -17,6 +17,12 @@ export const INSNS_PER_PAGE = 1024;
 
 export class DecodedPage {
   readonly fns: ExecFn[] = new Array<ExecFn>(INSNS_PER_PAGE).fill(decodeOnFirstRun);
+  /**
+   * Debugger breakpoints (src-emu/debug/breakpoints.ts): slot -> closure that stands in for the
+   * instruction. Re-installed by reset(), so they survive code invalidation; null while none is set, so
+   * pages without breakpoints cost nothing.
+   */
+  traps: Map<number, ExecFn> | null = null;
 
   constructor(
     readonly block: RamBlock,
@@ -31,6 +37,7 @@ export class DecodedPage {
 
   reset(): void {
     this.fns.fill(decodeOnFirstRun);
+    if (this.traps !== null) for (const [slot, trap] of this.traps) this.fns[slot] = trap;
   }
 }
 

@@ -21,10 +21,11 @@ import { PAGE_MASK, SoftTlb } from './tlb';
 import { CodeCache, DecodedPage } from './code-cache';
 import type { Decoder } from './decoder';
 import { defaultDecoder } from './decoder';
-import { CPU_EXCEPTION, FSC } from './exception-hooks';
+import { CPU_EXCEPTION, DEBUG_STOP, FSC } from './exception-hooks';
 import { Access } from './mmu-hook';
 import { CpuMemory } from './memory-access';
 import { StopReason } from './state';
+import { CPU_TRACE, cpuTrace, u64 } from './trace';
 
 export interface CpuOptions {
   /** Aff0 / index of this vCPU on the machine. */
@@ -83,10 +84,12 @@ export class Cpu extends CpuMemory {
 
   tlbFlush(): void {
     this.tlb.flush();
+    if (CPU_TRACE.tlbFlush.enabled) cpuTrace.tlb_flush(this.index);
   }
 
   tlbFlushPage(lo: number, hi: number): void {
     this.tlb.flushPage(lo, hi);
+    if (CPU_TRACE.tlbFlushPage.enabled) cpuTrace.tlb_flush_page(this.index, u64(lo, hi));
   }
 
   run(maxInsns: number): number {
@@ -135,11 +138,15 @@ export class Cpu extends CpuMemory {
       this.pcLo = baseLo | (idx << 2);
       return n;
     } catch (e) {
-      if (e !== CPU_EXCEPTION) throw e;
       this.jumped = 0;
       this.mmuIdx = this.el;
-      this.exceptions.takeSync(this);
-      return n + 1;
+      if (e === CPU_EXCEPTION) {
+        this.exceptions.takeSync(this);
+        return n + 1;
+      }
+      // A debugger breakpoint or watchpoint stopped the instruction before it did anything.
+      if (e === DEBUG_STOP) return n;
+      throw e;
     }
   }
 

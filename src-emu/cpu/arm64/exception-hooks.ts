@@ -47,6 +47,13 @@ export class ExceptionRecord {
 /** Thrown by faulting closures; identity-compared by the run loop. */
 export const CPU_EXCEPTION: { readonly cpuException: true } = Object.freeze({ cpuException: true });
 
+/**
+ * Thrown by the debugger's breakpoint and watchpoint hooks (src-emu/debug) before an instruction has any
+ * effect: the run loop returns with the PC still on that instruction, which does not count as executed.
+ * The hook calls `requestStop` first. Only the loop's catch looks at it, so it costs nothing otherwise.
+ */
+export const DEBUG_STOP: { readonly debugStop: true } = Object.freeze({ debugStop: true });
+
 export interface ExceptionModel {
   /** Exception entry for `cpu.pendingException`. Sets the new PC in cpu.pcLo/pcHi. */
   takeSync(cpu: Cpu): void;

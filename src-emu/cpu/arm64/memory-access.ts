@@ -21,6 +21,20 @@ import type { Mmu } from './mmu-hook';
 import { ExclusiveMonitor } from './monitor';
 import { CpuState } from './state';
 import { PAGE_MASK, SoftTlb, TLB_BITS, TLB_MASK } from './tlb';
+import { CPU_TRACE, reportAbort } from './trace';
+import { logger } from '../../core/log';
+
+/**
+ * The debugger's watchpoints (src-emu/debug/watchpoints.ts). Consulted only on the slow path: the debugger
+ * flushes the TLBs when it sets a watchpoint and data accesses to a watched page are never cached, so
+ * they all come here while the fast path is unchanged. `null` (the default) when no watchpoint is set.
+ */
+export interface WatchHook {
+  /** The virtual page of (lo, hi) holds a watched range. */
+  watchesPage(lo: number, hi: number): boolean;
+  /** Before a data access to a watched page: on a hit, requests a stop and throws DEBUG_STOP. */
+  check(cpu: CpuMemory, lo: number, hi: number, size: number, write: boolean): void;
+}
 
 export class CpuMemory extends CpuState {
   readonly tlb = new SoftTlb();
@@ -35,6 +49,8 @@ export class CpuMemory extends CpuState {
   alignMask = 0;
   /** Bits 63..32 of the last load64. */
   loadHi = 0;
+  /** Debugger watchpoints, or null (see WatchHook). */
+  watch: WatchHook | null = null;
 
   private readonly unsubscribers: Array<() => void> = [];
   private readonly subscribedBlocks = new Set<RamBlock>();
@@ -137,9 +153,10 @@ export class CpuMemory extends CpuState {
     if ((lo & (size - 1) & this.alignMask) !== 0) this.raiseAlignmentFault(lo, hi, false);
     if ((lo & 0xfff) + size > 0x1000) return this.readBytewise(lo, hi, size);
     const pa = this.translateData(lo, hi, Access.Read);
+    const watched = this.watch !== null && this.watchCheck(lo, hi, size, false);
     const ref = this.bus.findRam(pa);
     if (ref !== null) {
-      const i = this.fillFromRam(lo, hi, ref, pa);
+      const i = watched ? -1 : this.fillFromRam(lo, hi, ref, pa);
       if (i >= 0) this.tlb.readTag[i] = lo & PAGE_MASK;
       const view = ref.block.view;
       if (size === 4) return view.getInt32(ref.offset, true);
@@ -159,9 +176,10 @@ export class CpuMemory extends CpuState {
       return low;
     }
     const pa = this.translateData(lo, hi, Access.Read);
+    const watched = this.watch !== null && this.watchCheck(lo, hi, 8, false);
     const ref = this.bus.findRam(pa);
     if (ref !== null) {
-      const i = this.fillFromRam(lo, hi, ref, pa);
+      const i = watched ? -1 : this.fillFromRam(lo, hi, ref, pa);
       if (i >= 0) this.tlb.readTag[i] = lo & PAGE_MASK;
       this.loadHi = ref.block.view.getInt32(ref.offset + 4, true);
       return ref.block.view.getInt32(ref.offset, true);
@@ -189,12 +207,13 @@ export class CpuMemory extends CpuState {
       return;
     }
     const pa = this.translateData(lo, hi, Access.Write);
+    const watched = this.watch !== null && this.watchCheck(lo, hi, size, true);
     if (size === 8) this.bus.write64(pa, value, valueHi);
     else this.bus.write(pa, size, value);
     if (this.bus.status !== MemTx.Ok) this.raiseExternalAbort(lo, hi, true);
     // The write marked the page dirty and dropped any code in it: later stores can go direct.
     const ref = this.bus.findRam(pa);
-    if (ref === null || ref.readonly) return;
+    if (ref === null || ref.readonly || watched) return;
     const page = Math.floor(ref.offset / 4096);
     if (!ref.block.isDirty(page) || ref.block.hasCode(page)) return;
     const i = this.fillFromRam(lo, hi, ref, pa);
@@ -212,6 +231,14 @@ export class CpuMemory extends CpuState {
       const byte = k < 4 ? value >>> (8 * k) : valueHi >>> (8 * (k - 4));
       this.store8(byteLo, byteLo >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi, byte & 0xff);
     }
+  }
+
+  /** True when the access is on a watched page (then it must not be cached); throws on a watchpoint hit. */
+  private watchCheck(lo: number, hi: number, size: number, write: boolean): boolean {
+    const watch = this.watch!;
+    if (!watch.watchesPage(lo, hi)) return false;
+    watch.check(this, lo, hi, size, write);
+    return true;
   }
 
   /** Translates a data access under the current mmuIdx; raises the data abort on a fault. */
@@ -284,6 +311,7 @@ export class CpuMemory extends CpuState {
   }
 
   private raiseAbort(ec: number, iss: number, farLo: number, farHi: number): never {
+    if (CPU_TRACE.mmuFault.enabled || logger.enabled('mmu')) reportAbort(this, ec, iss, farLo, farHi);
     const r = this.pendingException;
     r.esr = ((ec << 26) | (1 << 25) | iss) >>> 0;
     r.farValid = 1;

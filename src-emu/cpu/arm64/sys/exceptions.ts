@@ -9,6 +9,7 @@ import { logger, hex } from '../../../core/log';
 import type { Cpu } from '../cpu';
 import type { ExceptionModel } from '../exception-hooks';
 import { FIQ_LINE } from '../state';
+import { CPU_TRACE, cpuTrace, u64 } from '../trace';
 import { topByteIgnored } from '../mmu/regime';
 import { SLOT } from './regfile';
 import type { SystemRegisters } from './sysregs';
@@ -37,14 +38,30 @@ export class ExceptionUnit implements ExceptionModel {
     this.enter(cpu, VECTOR.Sync, r.returnLo, r.returnHi);
     file.set(SLOT.ESR_EL1, r.esr | 0, 0);
     if (r.farValid !== 0) file.set(SLOT.FAR_EL1, r.farLo, r.farHi);
+    if (CPU_TRACE.exception.enabled) {
+      cpuTrace.exception(cpu.index, r.esr >>> 0, u64(r.returnLo, r.returnHi), u64(cpu.pcLo, cpu.pcHi));
+    }
     if (logger.enabled('int')) {
-      logger.log('int', `cpu${cpu.index}`, `exception esr=${hex(r.esr >>> 0, 8)} elr=${this.elrText()}`);
+      logger.log(
+        'int',
+        `cpu${cpu.index}`,
+        `exception esr=${hex(r.esr >>> 0, 8)} elr=${this.elrText()} vector=${hex(u64(cpu.pcLo, cpu.pcHi))}`,
+      );
     }
   }
 
   /** FIQ first when both are unmasked and pending; the preferred return address is the PC. */
   takeInterrupt(cpu: Cpu, lines: number): void {
-    this.enter(cpu, (lines & FIQ_LINE) !== 0 ? VECTOR.Fiq : VECTOR.Irq, cpu.pcLo, cpu.pcHi);
+    const fiq = (lines & FIQ_LINE) !== 0;
+    const fromEl = cpu.el;
+    this.enter(cpu, fiq ? VECTOR.Fiq : VECTOR.Irq, cpu.pcLo, cpu.pcHi);
+    if (CPU_TRACE.interrupt.enabled) {
+      cpuTrace.interrupt(cpu.index, fiq ? 'fiq' : 'irq', this.elr(), u64(cpu.pcLo, cpu.pcHi));
+    }
+    if (logger.enabled('int')) {
+      const vector = hex(u64(cpu.pcLo, cpu.pcHi));
+      logger.log('int', `cpu${cpu.index}`, `${fiq ? 'FIQ' : 'IRQ'} from EL${fromEl} elr=${this.elrText()} vector=${vector}`);
+    }
   }
 
   /**
@@ -99,8 +116,12 @@ export class ExceptionUnit implements ExceptionModel {
     }
   }
 
-  private elrText(): string {
+  private elr(): number | bigint {
     const f = this.sys.file;
-    return hex((f.hi(SLOT.ELR_EL1) >>> 0) * 2 ** 32 + (f.lo(SLOT.ELR_EL1) >>> 0));
+    return u64(f.lo(SLOT.ELR_EL1), f.hi(SLOT.ELR_EL1));
+  }
+
+  private elrText(): string {
+    return hex(this.elr());
   }
 }

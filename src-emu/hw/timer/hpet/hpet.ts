@@ -157,7 +157,7 @@ export class Hpet extends SysBusDevice<typeof HPET_PROPS> implements HpetMigrati
   }
 
   /** The migration section for this instance (its layout depends on the timer count). */
-  vmstateEntry(instanceId = 0): SectionEntry {
+  override vmstateEntry(instanceId = 0): SectionEntry {
     return hpetSectionEntry(this, instanceId);
   }
 

@@ -8,11 +8,13 @@
  *                hpet/offset (u64 counter offset in ns, sent while enabled if hpetOffsetSaved)
  *
  * The device keeps 64-bit registers as uint32 halves (no BigInt on MMIO paths); the section objects here
- * present them as the bigint fields the description names. The timer array's length is the device's
- * timer count, so the description is built per count; a stream with another count is refused.
+ * present them as the bigint fields the description names. The timer array's length is num_timers from the
+ * stream (QEMU's VMSTATE_STRUCT_VARRAY_UINT8), so a stream with another count decodes and is then refused
+ * by name ("the stream has 4 timers, this HPET has 3"); the description is built per device count for that
+ * check.
  */
 import type { Timer, VirtualClock } from '../../../core/timer';
-import { entry, structArray, subsection, timer, u64, u8, vmstate } from '../../../core/vmstate';
+import { entry, structVarArrayOf, subsection, timer, u64, u8, vmstate } from '../../../core/vmstate';
 import type { SectionEntry, VMStateDescription } from '../../../core/vmstate';
 import type { HpetCounter } from './counter';
 import { HPET_MAX_TIMERS, HPET_MIN_TIMERS } from './registers';
@@ -205,7 +207,8 @@ function buildDescription(timers: number): VMStateDescription<HpetSection> {
       u64('isr'),
       u64('counter'),
       u8('numTimers', { since: 2 }),
-      structArray('timers', TIMER_DESCRIPTION, timers),
+      // Version 1 streams predate num_timers: they always carry three timers.
+      structVarArrayOf('timers', TIMER_DESCRIPTION, 'numTimers', { absentLength: HPET_MIN_TIMERS }),
     ],
     subsections: [
       subsection('hpet/rtc_irq_level', (s) => s.rtcIrqLevel !== 0, [u8('rtcIrqLevel')]),
