@@ -21,6 +21,8 @@ export const ENCODING_GROUPS: ReadonlyArray<ReadonlyArray<InsnEntry>> = [
   LDST_SINGLE,
   LDST_PAIR,
   LDST_EXCL,
-  // fp/: FP and AdvSIMD groups
+  // fp/: FP arithmetic, compares, conversions and rounding (scalar and vector), FMOV immediate/register
+  // simd/: AdvSIMD integer, bitwise, permutes, moves between registers (INS/DUP/UMOV/SMOV/FMOV general),
+  //        MOVI/MVNI/ORR/BIC immediate, and the structure loads/stores LD1-LD4/ST1-ST4/LDnR
   SYSTEM_INSNS,
 ];
