@@ -7,6 +7,7 @@ import { formatHelp, intOption, optionValue, parseArgs, UsageError, type OptionS
 import { DEBIAN_GUEST, defaultCacheDir, fetchDebianGuest, GuestFetchError } from './guest/debian';
 import { virtDtb } from '../machine/virt-dtb';
 import { describeRunError, RUN_OPTIONS, runCommand } from './run';
+import { IMG_OPTIONS, imgCommand } from './img';
 
 const DTB_OPTIONS: OptionSpec[] = [
   { name: 'out', aliases: ['-o'], value: true, help: 'file to write', valueName: 'FILE' },
@@ -25,6 +26,10 @@ const USAGE = `usage: orrery <command> [options]
 commands:
   run [options]       boot a virt machine, serial on this terminal (no -kernel: the built-in demo guest)
   dtb --out FILE      write the virt board's device tree
+  img create [-f qcow2|raw] [-b BACKING -F FMT] FILE [SIZE]
+                      create a disk image (a qcow2 overlay when -b is given)
+  img info FILE       describe an image and its backing chain
+  img check FILE      check a qcow2 image's consistency (exit 2: corrupt, 3: leaked clusters)
   guest fetch ${DEBIAN_GUEST}
                       build the Debian arm64 guest (cloud kernel + busybox initramfs) from Debian packages
   help                this text
@@ -34,6 +39,9 @@ ${formatHelp(RUN_OPTIONS)}
 
 dtb options:
 ${formatHelp(DTB_OPTIONS)}
+
+img options:
+${formatHelp(IMG_OPTIONS)}
 
 guest options:
 ${formatHelp(GUEST_OPTIONS)}
@@ -77,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'dtb':
         return await dtbCommand(rest);
+      case 'img':
+        return await imgCommand(rest);
       case 'guest':
         return await guestCommand(rest);
       case undefined:

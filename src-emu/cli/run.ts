@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileBackend, NullBackend, StdioBackend, TcpServerBackend, type CharBackend } from '../core/chardev';
 import { logger } from '../core/log';
-import { FileSink, LineSink, traceRegistry } from '../core/trace';
+import { LineSink, traceRegistry } from '../core/trace';
+import { attachDebugging, DebugSetupError, type DebugOptions } from '../debug/attach';
+import { traceFileSink } from '../debug/trace-file';
 import { BootError } from '../machine/boot';
 import { VirtConfigError, VirtMachine } from '../machine/virt';
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
@@ -79,6 +81,11 @@ export const RUN_OPTIONS: OptionSpec[] = [
     value: false,
     help: 'exit instead of resetting when the guest reboots',
   },
+  // Debugging (src-emu/debug): QEMU's -gdb, -s, -S and -monitor.
+  { name: 'gdb', aliases: ['-gdb'], value: true, help: 'gdb stub on tcp::PORT or tcp:HOST:PORT', valueName: 'DEV' },
+  { name: 'gdb-default', aliases: ['-s'], value: false, help: 'shorthand for --gdb tcp::1234' },
+  { name: 'paused', aliases: ['-S'], value: false, help: 'start with the CPUs stopped (gdb c or monitor cont)' },
+  { name: 'monitor', aliases: ['-monitor'], value: true, help: 'monitor on stdio or tcp:HOST:PORT', valueName: 'DEV' },
 ];
 
 /** Exit statuses besides 0 (poweroff or --exit-on) and 2 (usage). */
@@ -118,7 +125,7 @@ async function serialBackend(spec: string): Promise<{ backend: CharBackend; inte
   throw new UsageError(`unknown serial device '${spec}' (stdio, tcp:HOST:PORT, file:PATH or none)`);
 }
 
-function configureDiagnostics(args: ReturnType<typeof parseArgs>): void {
+function configureDiagnostics(args: ReturnType<typeof parseArgs>): { close(): void } | null {
   const masks = optionValue(args, 'log');
   if (masks !== undefined) {
     try {
@@ -131,8 +138,25 @@ function configureDiagnostics(args: ReturnType<typeof parseArgs>): void {
   if (patterns.length > 0) {
     traceRegistry.configure(patterns.flatMap((p) => p.split(',')));
     const file = optionValue(args, 'trace-file');
-    traceRegistry.addSink(file ? new FileSink(file) : new LineSink());
+    const sink = file ? traceFileSink(file) : new LineSink();
+    traceRegistry.addSink(sink);
+    return sink instanceof LineSink ? null : sink;
   }
+  return null;
+}
+
+function debugOptions(args: ReturnType<typeof parseArgs>): DebugOptions {
+  const gdb = optionValue(args, 'gdb') ?? (args.flags.has('gdb-default') ? 'tcp::1234' : undefined);
+  const monitor = optionValue(args, 'monitor');
+  if (monitor === 'stdio' && (optionValue(args, 'serial') ?? 'stdio').endsWith('stdio')) {
+    throw new UsageError('--monitor stdio needs the serial line elsewhere (e.g. -serial tcp::4444 or none)');
+  }
+  return {
+    ...(gdb !== undefined ? { gdb } : {}),
+    ...(monitor !== undefined ? { monitor } : {}),
+    startPaused: args.flags.has('paused'),
+    log: (line) => process.stderr.write(`orrery: ${line}\n`),
+  };
 }
 
 function checkBoard(args: ReturnType<typeof parseArgs>): void {
@@ -149,7 +173,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, RUN_OPTIONS);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   checkBoard(args);
-  configureDiagnostics(args);
+  const debugging = debugOptions(args);
+  const traceSink = configureDiagnostics(args);
 
   const kernelPath = optionValue(args, 'kernel') ?? DEMO_GUEST;
   if (!optionValue(args, 'kernel') && !existsSync(DEMO_GUEST)) {
@@ -179,6 +204,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   traceRegistry.attachClock(machine.clock);
   watch.onMatch = () => machine.stop('exit-on');
+  const debug = await attachDebugging(machine, debugging);
 
   const restoreTerminal = interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined;
   const timer = timeoutSeconds === undefined ? null : setTimeout(() => machine.stop('timeout'), timeoutSeconds * 1000);
@@ -192,6 +218,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     if (timer) clearTimeout(timer);
     restoreTerminal();
+    await debug.close();
+    traceSink?.close();
     await backend.close();
     process.stdin.pause();
   }
@@ -217,6 +245,8 @@ function enterRawMode(quit: () => void): () => void {
 }
 
 export function describeRunError(error: unknown): string | null {
-  if (error instanceof BootError || error instanceof VirtConfigError) return error.message;
+  if (error instanceof BootError || error instanceof VirtConfigError || error instanceof DebugSetupError) {
+    return error.message;
+  }
   return null;
 }
