@@ -9,6 +9,8 @@ export default defineConfig({
         input: {
           index: resolve('src-main/electron/main.ts'),
           browser: resolve('src-main/browser/main.ts'),
+          // One VM per worker thread (src-main/vm/vm-host.ts loads it from next to the main bundle).
+          'vm-worker': resolve('src-emu/worker/main.ts'),
         },
       },
     },

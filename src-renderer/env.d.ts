@@ -8,6 +8,8 @@ declare module '*.vue' {
 
 interface OrreryBridge {
   request(method: string, params: unknown[]): Promise<unknown>;
+  /** Calls `callback` with every message of one event; returns the function that stops it. */
+  on(event: string, callback: (message: unknown) => void): () => void;
 }
 
 interface Window {

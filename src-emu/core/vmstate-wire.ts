@@ -61,7 +61,9 @@ export class ByteWriter {
     this.view.setFloat64(at, value);
   }
   raw(data: Uint8Array): void {
-    this.bytes.set(data, this.reserve(data.length));
+    // reserve() first: it may replace `bytes`, which must be read after it.
+    const at = this.reserve(data.length);
+    this.bytes.set(data, at);
   }
   /** A one-byte length then the ASCII text, as QEMU writes section names. */
   shortString(text: string): void {

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LibraryStore } from '../store/library-store';
-import { createHandlers } from '../services/handlers';
+import { openSession } from '../services/handlers';
+import { VmHost } from '../vm/vm-host';
 import { startBrowserServer, type BrowserServer } from './server';
 
 let dir: string;
 let server: BrowserServer;
+let host: VmHost;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'orrery-server-'));
@@ -17,12 +19,15 @@ beforeAll(async () => {
   await writeFile(join(dir, 'renderer', 'assets', 'app.js'), 'console.log(1)');
   await writeFile(join(dir, 'secret.txt'), 'do not serve');
   const store = new LibraryStore(join(dir, 'library'));
+  host = new VmHost({ store, workerPath: new URL('../../src-emu/worker/dev-entry.mjs', import.meta.url) });
+  const ctx = { store, host, transport: 'browser' as const, version: '0.0.0-test' };
   server = await startBrowserServer({
-    handlers: createHandlers({ store, transport: 'browser', version: '0.0.0-test' }),
+    openSession: (emit) => openSession(ctx, emit),
     rendererDir: join(dir, 'renderer'),
   });
 });
 afterAll(async () => {
+  await host.shutdown();
   await server.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -38,12 +43,45 @@ function connect(token: string, originHeader: string): Promise<WebSocket> {
   });
 }
 
-function call(ws: WebSocket, request: object): Promise<unknown> {
+/** Sends a request and resolves with the response carrying its id (events may arrive in between). */
+function call(ws: WebSocket, request: { id: number; method: string; params: unknown[] }): Promise<unknown> {
   return new Promise((resolve) => {
-    ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+    const onMessage = (data: WebSocket.RawData): void => {
+      const message = JSON.parse(data.toString()) as { id?: number };
+      if (message.id !== request.id) return;
+      ws.off('message', onMessage);
+      resolve(message);
+    };
+    ws.on('message', onMessage);
     ws.send(JSON.stringify(request));
   });
 }
+
+/** Collects pushed events; `until` resolves when one satisfies the test. */
+function collectEvents(ws: WebSocket) {
+  const events: { event: string; payload: Record<string, unknown> }[] = [];
+  const waiters: { test: (e: (typeof events)[number]) => boolean; resolve: () => void }[] = [];
+  ws.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as (typeof events)[number];
+    if (!('event' in message)) return;
+    events.push(message);
+    for (const w of waiters.filter((w) => w.test(message))) w.resolve();
+  });
+  return {
+    events,
+    until: (test: (e: (typeof events)[number]) => boolean) =>
+      new Promise<void>((resolve) => {
+        if (events.some(test)) resolve();
+        else waiters.push({ test, resolve });
+      }),
+  };
+}
+
+const consoleText = (events: { event: string; payload: Record<string, unknown> }[], id: string) =>
+  events
+    .filter((e) => e.event === 'console.output' && e.payload.id === id)
+    .map((e) => Buffer.from(e.payload.data as string, 'base64').toString('latin1'))
+    .join('');
 
 describe('browser-mode server', () => {
   it('binds 127.0.0.1 and prints a URL carrying a long random token', () => {
@@ -76,6 +114,47 @@ describe('browser-mode server', () => {
       ok: true,
       result: [{ id: 'demo', name: 'Demo', state: 'stopped' }],
     });
+    ws.close();
+  });
+
+  it('pushes state changes and console output of a running VM to an attached client', async () => {
+    const ws = await connect(server.token, origin());
+    const log = collectEvents(ws);
+    const created = (await call(ws, {
+      id: 1,
+      method: 'vms.create',
+      params: [{ name: 'Pushed', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 }],
+    })) as { result: { id: string } };
+    const id = created.result.id;
+    expect(await call(ws, { id: 2, method: 'console.attach', params: [id] })).toMatchObject({
+      ok: true,
+      result: { start: 0, end: 0, data: '' },
+    });
+    expect(await call(ws, { id: 3, method: 'vms.start', params: [id] })).toMatchObject({
+      ok: true,
+      result: { state: 'running' },
+    });
+    await log.until(() => consoleText(log.events, id).includes('demo> '));
+    const input = Buffer.from('echo pushed\r').toString('base64');
+    expect(await call(ws, { id: 4, method: 'console.input', params: [id, input] })).toMatchObject({ ok: true });
+    await log.until(() => consoleText(log.events, id).includes('pushed\r\ndemo> '));
+
+    // The chunks line up by offset, and a late attach gets the same bytes as scrollback.
+    const chunks = log.events.filter((e) => e.event === 'console.output');
+    expect(chunks[0]?.payload.offset).toBe(0);
+    const late = (await call(ws, { id: 5, method: 'console.attach', params: [id] })) as { result: { data: string } };
+    expect(Buffer.from(late.result.data, 'base64').toString('latin1')).toBe(consoleText(log.events, id));
+
+    expect(await call(ws, { id: 6, method: 'vms.delete', params: [id] })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/stop it before deleting it/),
+    });
+    expect(await call(ws, { id: 7, method: 'vms.powerOff', params: [id] })).toMatchObject({
+      result: { state: 'stopped', reason: 'powered off' },
+    });
+    const states = log.events.filter((e) => e.event === 'vm.state' && e.payload.id === id).map((e) => e.payload.status);
+    expect(states).toEqual([{ state: 'starting' }, { state: 'running' }, { state: 'stopped', reason: 'powered off' }]);
+    expect(await call(ws, { id: 8, method: 'vms.delete', params: [id] })).toMatchObject({ ok: true });
     ws.close();
   });
 

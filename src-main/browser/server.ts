@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiHandlers } from '../../src-shared/api/contract';
+import type { EventSink } from '../../src-shared/api/contract';
 import { dispatch } from '../../src-shared/api/dispatch';
+import type { ApiSession } from '../services/handlers';
 
 export const API_PATH = '/api';
 
@@ -40,7 +41,8 @@ const CSP = [
 ].join('; ');
 
 export interface BrowserServerOptions {
-  readonly handlers: ApiHandlers;
+  /** Opens the service session of one WebSocket connection; events go out through `emit`. */
+  readonly openSession: (emit: EventSink) => ApiSession;
   /** Folder with the built renderer (index.html and assets). */
   readonly rendererDir: string;
   /** 0 picks a free port. */
@@ -76,7 +78,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveApi(ws, options.handlers));
+    wss.handleUpgrade(req, socket, head, (ws) => serveApi(ws, options.openSession));
   });
 
   return {
@@ -91,7 +93,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   };
 }
 
-function serveApi(ws: WebSocket, handlers: ApiHandlers): void {
+/** One connection: requests in, responses and pushed events out, all as JSON text frames. */
+function serveApi(ws: WebSocket, openSession: (emit: EventSink) => ApiSession): void {
+  const session = openSession((event, payload) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+  });
+  const { handlers } = session;
+  ws.on('close', () => session.close());
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     let request: unknown;
@@ -101,7 +109,9 @@ function serveApi(ws: WebSocket, handlers: ApiHandlers): void {
       ws.send(JSON.stringify({ id: -1, ok: false, error: 'malformed request' }));
       return;
     }
-    void dispatch(handlers, request).then((response) => ws.send(JSON.stringify(response)));
+    void dispatch(handlers, request).then((response) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(response));
+    });
   });
 }
 

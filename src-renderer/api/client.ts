@@ -1,13 +1,16 @@
 /**
- * The renderer's one way to reach the app: the typed API over Electron IPC when the preload is there,
- * otherwise over the browser-mode WebSocket (token taken from the URL once, then kept for reloads).
+ * The renderer's one way to reach the app: the typed API and its events, over Electron IPC when the preload
+ * is there, otherwise over the browser-mode WebSocket (token taken from the URL once, then kept for reloads).
+ * Events from either transport are validated by the EventHub before any listener sees them.
  */
 import type { ApiMethod, ApiResponse, OrreryApi } from '../../src-shared/api/contract';
-import { createApiProxy, type SendRequest } from '../../src-shared/api/client';
+import { createApiProxy, EventHub, type ApiEvents, type SendRequest } from '../../src-shared/api/client';
+import { apiEvents } from '../../src-shared/api/contract';
 
 const TOKEN_KEY = 'orrery.token';
 
-function ipcTransport(bridge: OrreryBridge): SendRequest {
+function ipcTransport(bridge: OrreryBridge, hub: EventHub): SendRequest {
+  for (const event of Object.keys(apiEvents)) bridge.on(event, (message) => hub.deliver(message));
   return async (method, params) => (await bridge.request(method, params)) as ApiResponse;
 }
 
@@ -23,11 +26,27 @@ function takeToken(): string {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-function webSocketTransport(): SendRequest {
+function webSocketTransport(hub: EventHub): SendRequest {
   const token = takeToken();
   let socket: Promise<WebSocket> | null = null;
   let nextId = 1;
   const pending = new Map<number, (response: ApiResponse) => void>();
+
+  const onMessage = (event: MessageEvent): void => {
+    let message: unknown;
+    try {
+      message = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
+    if (typeof message === 'object' && message !== null && 'event' in message) {
+      hub.deliver(message);
+      return;
+    }
+    const response = message as ApiResponse;
+    pending.get(response.id)?.(response);
+    pending.delete(response.id);
+  };
 
   const connect = (): Promise<WebSocket> =>
     new Promise((resolve, reject) => {
@@ -39,11 +58,7 @@ function webSocketTransport(): SendRequest {
         for (const [id, settle] of pending) settle({ id, ok: false, error: 'connection to Orrery closed' });
         pending.clear();
       };
-      ws.onmessage = (event) => {
-        const response = JSON.parse(String(event.data)) as ApiResponse;
-        pending.get(response.id)?.(response);
-        pending.delete(response.id);
-      };
+      ws.onmessage = onMessage;
     });
 
   return async (method: ApiMethod, params: unknown[]) => {
@@ -60,6 +75,11 @@ function webSocketTransport(): SendRequest {
   };
 }
 
+const hub = new EventHub();
+
 export const api: OrreryApi = createApiProxy(
-  window.orreryBridge ? ipcTransport(window.orreryBridge) : webSocketTransport(),
+  window.orreryBridge ? ipcTransport(window.orreryBridge, hub) : webSocketTransport(hub),
 );
+
+/** App events (VM state changes, console output), validated. */
+export const events: ApiEvents = hub;

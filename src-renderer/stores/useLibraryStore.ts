@@ -1,36 +1,98 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { VmSummary } from '../../src-shared/api/contract';
+import type { AppInfo, VmStatus, VmSummary } from '../../src-shared/api/contract';
 import type { NewVm } from '../../src-shared/api/vm-config';
-import { api } from '../api/client';
+import { api, events } from '../api/client';
 
-/** The VM library as the app reports it. */
+export type PowerAction = 'start' | 'pause' | 'resume' | 'reset' | 'powerOff' | 'forceStop';
+
+const POWER_METHODS = {
+  start: 'vms.start',
+  pause: 'vms.pause',
+  resume: 'vms.resume',
+  reset: 'vms.reset',
+  powerOff: 'vms.powerOff',
+  forceStop: 'vms.forceStop',
+} as const;
+
+/** The VM library as the app reports it, kept current by the app's state events. */
 export const useLibraryStore = defineStore('library', () => {
   const vms = ref<VmSummary[]>([]);
   const loading = ref(false);
+  const loaded = ref(false);
   const error = ref<string | null>(null);
-  const storePath = ref('');
+  const info = ref<AppInfo | null>(null);
+  /** VM id -> the power action in progress (buttons show it and stay disabled meanwhile). */
+  const busy = ref<Record<string, PowerAction | 'delete'>>({});
+  /** VM id -> the last failed action's message. */
+  const actionErrors = ref<Record<string, string>>({});
 
-  const isEmpty = computed(() => !loading.value && vms.value.length === 0 && error.value === null);
+  const storePath = computed(() => info.value?.storePath ?? '');
+  const isEmpty = computed(() => loaded.value && vms.value.length === 0 && error.value === null);
+
+  function applyStatus(id: string, status: VmStatus): void {
+    const vm = vms.value.find((v) => v.id === id);
+    if (!vm || vm.state === 'broken') return;
+    vm.state = status.state;
+    if (status.reason) vm.reason = status.reason;
+    else delete vm.reason;
+  }
+  events.on('vm.state', ({ id, status }) => applyStatus(id, status));
 
   async function refresh(): Promise<void> {
     loading.value = true;
     try {
-      const [info, list] = await Promise.all([api['app.info'](), api['vms.list']()]);
-      storePath.value = info.storePath;
+      const [appInfo, list] = await Promise.all([api['app.info'](), api['vms.list']()]);
+      info.value = appInfo;
       vms.value = list;
       error.value = null;
+      loaded.value = true;
     } catch (e) {
-      error.value = e instanceof Error ? e.message : String(e);
+      error.value = messageOf(e);
     } finally {
       loading.value = false;
     }
   }
 
-  async function create(input: NewVm): Promise<void> {
-    await api['vms.create'](input);
-    await refresh();
+  function byId(id: string): VmSummary | undefined {
+    return vms.value.find((vm) => vm.id === id);
   }
 
-  return { vms, loading, error, storePath, isEmpty, refresh, create };
+  async function create(input: NewVm): Promise<VmSummary> {
+    const created = await api['vms.create'](input);
+    await refresh();
+    return created;
+  }
+
+  async function run(id: string, action: PowerAction | 'delete', call: () => Promise<void>): Promise<boolean> {
+    busy.value = { ...busy.value, [id]: action };
+    delete actionErrors.value[id];
+    try {
+      await call();
+      return true;
+    } catch (e) {
+      actionErrors.value = { ...actionErrors.value, [id]: messageOf(e) };
+      return false;
+    } finally {
+      const { [id]: _done, ...rest } = busy.value;
+      busy.value = rest;
+    }
+  }
+
+  function power(id: string, action: PowerAction): Promise<boolean> {
+    return run(id, action, async () => applyStatus(id, await api[POWER_METHODS[action]](id)));
+  }
+
+  function remove(id: string): Promise<boolean> {
+    return run(id, 'delete', async () => {
+      await api['vms.delete'](id);
+      vms.value = vms.value.filter((vm) => vm.id !== id);
+    });
+  }
+
+  return { vms, loading, loaded, error, info, storePath, isEmpty, busy, actionErrors, refresh, byId, create, power, remove };
 });
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

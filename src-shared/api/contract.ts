@@ -1,12 +1,43 @@
 /**
  * The one typed service API between the UI and the app (DESIGN.md section 7). Both transports (Electron IPC
- * through the preload, WebSocket in browser mode) carry exactly these methods; every request and every answer
- * is validated against these schemas on the receiving side.
+ * through the preload, WebSocket in browser mode) carry exactly these methods and events; every request,
+ * answer and event is validated against these schemas on the receiving side.
  */
 import { z } from 'zod';
+import { InspectorQueryKindSchema, InspectorResultSchema } from './inspector';
 import { NewVmSchema, VmConfigSchema } from './vm-config';
 
-export const VmStateSchema = z.enum(['stopped', 'running', 'paused', 'crashed', 'broken']);
+/** 'broken': the VM's folder cannot be read (see `problem`); the others are power states. */
+export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'crashed', 'broken']);
+export type VmState = z.infer<typeof VmStateSchema>;
+
+/** A VM's power state after a power-control call, and why it stopped or crashed. */
+export const VmStatusSchema = z.object({
+  state: VmStateSchema.exclude(['broken']),
+  reason: z.string().optional(),
+});
+export type VmStatus = z.infer<typeof VmStatusSchema>;
+
+/** Console bytes as base64 (see bytes.ts). */
+const Base64Schema = z.base64();
+
+/** Most console input bytes one `console.input` call may carry (a paste is sent as several). */
+export const CONSOLE_INPUT_CHUNK = 4096;
+const ConsoleInputSchema = Base64Schema.max(Math.ceil(CONSOLE_INPUT_CHUNK / 3) * 4);
+
+/** What a client gets when it attaches to a console: the recent output and its stream positions. */
+export const ConsoleSnapshotSchema = z.object({
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  data: Base64Schema,
+});
+export type ConsoleSnapshot = z.infer<typeof ConsoleSnapshotSchema>;
+
+export const FilePickSchema = z.object({
+  title: z.string().max(200),
+  /** Pre-selected file or folder. */
+  defaultPath: z.string().optional(),
+});
 
 export const VmSummarySchema = z.object({
   id: z.string(),
@@ -14,6 +45,8 @@ export const VmSummarySchema = z.object({
   state: VmStateSchema,
   /** Present when the VM's folder could not be read: what is wrong with it. */
   problem: z.string().optional(),
+  /** Why the VM last stopped or crashed, when known. */
+  reason: z.string().optional(),
   config: VmConfigSchema.optional(),
 });
 export type VmSummary = z.infer<typeof VmSummarySchema>;
@@ -25,12 +58,32 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
+const VmId = z.string().min(1).max(64);
+
 /** Method name -> parameter tuple and result schemas. */
 export const apiMethods = {
   'app.info': { params: z.tuple([]), result: AppInfoSchema },
   'vms.list': { params: z.tuple([]), result: z.array(VmSummarySchema) },
   'vms.create': { params: z.tuple([NewVmSchema]), result: VmSummarySchema },
-  'vms.delete': { params: z.tuple([z.string()]), result: z.null() },
+  'vms.delete': { params: z.tuple([VmId]), result: z.null() },
+  'vms.start': { params: z.tuple([VmId]), result: VmStatusSchema },
+  'vms.pause': { params: z.tuple([VmId]), result: VmStatusSchema },
+  'vms.resume': { params: z.tuple([VmId]), result: VmStatusSchema },
+  'vms.reset': { params: z.tuple([VmId]), result: VmStatusSchema },
+  /** Stops the machine (the virt board has no ACPI button to ask the guest first). */
+  'vms.powerOff': { params: z.tuple([VmId]), result: VmStatusSchema },
+  /** Ends the VM's worker at once. */
+  'vms.forceStop': { params: z.tuple([VmId]), result: VmStatusSchema },
+  'vms.inspect': { params: z.tuple([VmId, InspectorQueryKindSchema]), result: InspectorResultSchema },
+  /** Starts `console.output` events for this VM on this connection and returns the scrollback. */
+  'console.attach': { params: z.tuple([VmId]), result: ConsoleSnapshotSchema },
+  'console.detach': { params: z.tuple([VmId]), result: z.null() },
+  /** Resolves once the guest's UART has taken the bytes: callers pace pastes by awaiting each chunk. */
+  'console.input': { params: z.tuple([VmId, ConsoleInputSchema]), result: z.null() },
+  /** Forgets the scrollback kept for the VM (the transcript on disk stays). */
+  'console.clear': { params: z.tuple([VmId]), result: z.null() },
+  /** A native file picker (Electron only): the chosen path, or null when cancelled. */
+  'dialog.openFile': { params: z.tuple([FilePickSchema]), result: z.string().nullable() },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;
@@ -59,4 +112,39 @@ export type ApiResponse = { id: number; ok: true; result: unknown } | { id: numb
 
 export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(apiMethods, name);
+}
+
+// ---- events (main -> UI) -----------------------------------------------------------------------------------
+
+export const VmStateEventSchema = z.object({ id: z.string(), status: VmStatusSchema });
+export const ConsoleOutputEventSchema = z.object({
+  id: z.string(),
+  /** Stream position of the first byte, to line chunks up with an attach snapshot. */
+  offset: z.number().int().nonnegative(),
+  data: Base64Schema,
+});
+
+/** Event name -> payload schema. State events go to every client; console output to attached ones. */
+export const apiEvents = {
+  'vm.state': VmStateEventSchema,
+  'console.output': ConsoleOutputEventSchema,
+} as const;
+
+export type ApiEvent = keyof typeof apiEvents;
+export type ApiEventPayload<E extends ApiEvent> = z.output<(typeof apiEvents)[E]>;
+
+/** Wire format of an event on both transports. */
+export const EventMessageSchema = z.object({ event: z.string(), payload: z.unknown() });
+export type ApiEventMessage = { [E in ApiEvent]: { event: E; payload: ApiEventPayload<E> } }[ApiEvent];
+
+/** Where the service layer sends events for one client connection. */
+export type EventSink = <E extends ApiEvent>(event: E, payload: ApiEventPayload<E>) => void;
+
+/** Validates an event message; null for anything that is not a known, well-formed event. */
+export function parseEventMessage(raw: unknown): ApiEventMessage | null {
+  const message = EventMessageSchema.safeParse(raw);
+  if (!message.success || !Object.hasOwn(apiEvents, message.data.event)) return null;
+  const event = message.data.event as ApiEvent;
+  const payload = apiEvents[event].safeParse(message.data.payload);
+  return payload.success ? ({ event, payload: payload.data } as ApiEventMessage) : null;
 }

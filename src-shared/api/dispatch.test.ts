@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiHandlers } from './contract';
 import { dispatch } from './dispatch';
-import { createApiProxy } from './client';
+import { createApiProxy, EventHub } from './client';
+import { CONSOLE_INPUT_CHUNK } from './contract';
 
 const calls: unknown[][] = [];
 const handlers: ApiHandlers = {
@@ -14,6 +15,21 @@ const handlers: ApiHandlers = {
   'vms.delete': async () => {
     throw new Error('no VM here');
   },
+  'vms.start': async () => ({ state: 'running' }),
+  'vms.pause': async () => ({ state: 'paused' }),
+  'vms.resume': async () => ({ state: 'running' }),
+  'vms.reset': async () => ({ state: 'running' }),
+  'vms.powerOff': async () => ({ state: 'stopped' }),
+  'vms.forceStop': async () => ({ state: 'stopped', reason: 'forced stop' }),
+  'vms.inspect': async () => ({ kind: 'memory-map', entries: [] }),
+  'console.attach': async () => ({ start: 0, end: 0, data: '' }),
+  'console.detach': async () => null,
+  'console.input': async (id, data) => {
+    calls.push([id, data]);
+    return null;
+  },
+  'console.clear': async () => null,
+  'dialog.openFile': async () => null,
 };
 
 describe('dispatch', () => {
@@ -43,6 +59,23 @@ describe('dispatch', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses console input that is not base64 or larger than one chunk', async () => {
+    const notBase64 = await dispatch(handlers, { id: 4, method: 'console.input', params: ['vm', 'hello world!'] });
+    expect(notBase64.ok).toBe(false);
+    const big = btoa('x'.repeat(CONSOLE_INPUT_CHUNK + 3));
+    expect((await dispatch(handlers, { id: 5, method: 'console.input', params: ['vm', big] })).ok).toBe(false);
+    const fits = btoa('x'.repeat(CONSOLE_INPUT_CHUNK));
+    expect((await dispatch(handlers, { id: 6, method: 'console.input', params: ['vm', fits] })).ok).toBe(true);
+    expect(calls).toEqual([['vm', fits]]);
+    calls.length = 0;
+  });
+
+  it('checks results too: a handler answering outside its schema is an error', async () => {
+    const broken: ApiHandlers = { ...handlers, 'vms.start': async () => ({ state: 'flying' }) as never };
+    const response = await dispatch(broken, { id: 9, method: 'vms.start', params: ['x'] });
+    expect(response.ok).toBe(false);
+  });
+
   it('reports handler failures as errors, not crashes', async () => {
     expect(await dispatch(handlers, { id: 3, method: 'vms.delete', params: ['a'] })).toEqual({
       id: 3,
@@ -55,5 +88,33 @@ describe('dispatch', () => {
     const api = createApiProxy((method, params) => dispatch(handlers, { id: 1, method, params }));
     expect((await api['app.info']()).version).toBe('1.2.3');
     await expect(api['vms.delete']('a')).rejects.toThrow('no VM here');
+  });
+});
+
+describe('EventHub', () => {
+  it('delivers well-formed events to their listeners only', () => {
+    const hub = new EventHub();
+    const states: unknown[] = [];
+    const output: unknown[] = [];
+    const stop = hub.on('vm.state', (payload) => states.push(payload));
+    hub.on('console.output', (payload) => output.push(payload.offset));
+    expect(hub.deliver({ event: 'vm.state', payload: { id: 'a', status: { state: 'running' } } })).toBe(true);
+    expect(hub.deliver({ event: 'console.output', payload: { id: 'a', offset: 5, data: 'aGk=' } })).toBe(true);
+    stop();
+    hub.deliver({ event: 'vm.state', payload: { id: 'a', status: { state: 'paused' } } });
+    expect(states).toEqual([{ id: 'a', status: { state: 'running' } }]);
+    expect(output).toEqual([5]);
+  });
+
+  it('drops unknown events and payloads that do not match their schema', () => {
+    const hub = new EventHub();
+    const seen: unknown[] = [];
+    hub.on('console.output', (payload) => seen.push(payload));
+    expect(hub.deliver({ event: 'console.output', payload: { id: 'a', offset: -1, data: 'aGk=' } })).toBe(false);
+    expect(hub.deliver({ event: 'console.output', payload: { id: 'a', offset: 0, data: 'not base64!' } })).toBe(false);
+    expect(hub.deliver({ event: 'shell.exec', payload: {} })).toBe(false);
+    expect(hub.deliver('garbage')).toBe(false);
+    expect(seen).toEqual([]);
+    expect(hub.rejected).toBe(4);
   });
 });

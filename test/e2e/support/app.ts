@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LibraryStore } from '../../../src-main/store/library-store';
-import { createHandlers } from '../../../src-main/services/handlers';
+import { openSession, type ServiceContext } from '../../../src-main/services/handlers';
+import { VmHost } from '../../../src-main/vm/vm-host';
+import { bundledWorkerPath } from '../../../src-main/vm/worker-path';
 import { startBrowserServer, type BrowserServer } from '../../../src-main/browser/server';
 
 export function buildApp(): void {
@@ -17,20 +19,26 @@ export function buildApp(): void {
 export interface ServedApp {
   readonly server: BrowserServer;
   readonly store: LibraryStore;
+  readonly host: VmHost;
   stop(): Promise<void>;
 }
 
 export async function serveApp(): Promise<ServedApp> {
   const home = await mkdtemp(join(tmpdir(), 'orrery-e2e-'));
   const store = new LibraryStore(home);
+  // The bundled worker the build just made, as the shipped app runs it.
+  const host = new VmHost({ store, workerPath: bundledWorkerPath(join(process.cwd(), 'out', 'main')) });
+  const ctx: ServiceContext = { store, host, transport: 'browser', version: 'e2e' };
   const server = await startBrowserServer({
-    handlers: createHandlers({ store, transport: 'browser', version: 'e2e' }),
+    openSession: (emit) => openSession(ctx, emit),
     rendererDir: join(process.cwd(), 'out', 'renderer'),
   });
   return {
     server,
     store,
+    host,
     stop: async () => {
+      await host.shutdown();
       await server.close();
       await rm(home, { recursive: true, force: true });
     },
