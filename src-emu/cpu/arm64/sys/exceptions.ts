@@ -60,7 +60,11 @@ export class ExceptionUnit implements ExceptionModel {
     }
     if (logger.enabled('int')) {
       const vector = hex(u64(cpu.pcLo, cpu.pcHi));
-      logger.log('int', `cpu${cpu.index}`, `${fiq ? 'FIQ' : 'IRQ'} from EL${fromEl} elr=${this.elrText()} vector=${vector}`);
+      logger.log(
+        'int',
+        `cpu${cpu.index}`,
+        `${fiq ? 'FIQ' : 'IRQ'} from EL${fromEl} elr=${this.elrText()} vector=${vector}`,
+      );
     }
   }
 
