@@ -197,6 +197,7 @@ export class VirtMachine implements PsciHost {
     this.cpus.forEach((cpu, i) => {
       resetCpuForBoot(cpu, this.systems[i]!);
       this.scheduler.slots[i]!.power = 'off';
+      this.scheduler.slots[i]!.sleeping = false;
     });
     const boot = this.cpus[0]!;
     const { entry, dtbAddress, linuxProtocol } = this.bootPlan;
