@@ -40,9 +40,7 @@ async function pickFile(options: FilePickOptions): Promise<string | null> {
     properties: ['openFile' as const],
     ...(options.defaultPath ? { defaultPath: options.defaultPath } : {}),
   };
-  const result = owner
-    ? await dialog.showOpenDialog(owner, dialogOptions)
-    : await dialog.showOpenDialog(dialogOptions);
+  const result = owner ? await dialog.showOpenDialog(owner, dialogOptions) : await dialog.showOpenDialog(dialogOptions);
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 

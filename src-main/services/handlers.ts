@@ -61,6 +61,7 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
     'vms.delete': async (id) => {
       if (host.isActive(id)) throw new Error(`'${id}' is ${host.status(id).state}: stop it before deleting it`);
       await store.remove(id);
+      host.forget(id);
       return null;
     },
     'vms.start': async (id) => toStatus(await host.start(id)),

@@ -90,7 +90,22 @@ export const useLibraryStore = defineStore('library', () => {
     });
   }
 
-  return { vms, loading, loaded, error, info, storePath, isEmpty, busy, actionErrors, refresh, byId, create, power, remove };
+  return {
+    vms,
+    loading,
+    loaded,
+    error,
+    info,
+    storePath,
+    isEmpty,
+    busy,
+    actionErrors,
+    refresh,
+    byId,
+    create,
+    power,
+    remove,
+  };
 });
 
 function messageOf(e: unknown): string {

@@ -1,0 +1,92 @@
+/**
+ * The message protocol between the app's main process and a VM worker (one worker thread per running VM).
+ *
+ * Both directions are described by schemas and every message is validated where it is received: the worker
+ * checks commands before acting on them, main checks reports before trusting them. Console bytes travel as
+ * chunks with credit-based flow control, never one message per byte:
+ * - output: the worker sends `console-output` chunks while fewer than its window of bytes are unacknowledged;
+ *   main answers with `console-ack` once it has taken a chunk.
+ * - input: main sends `console-input` chunks; the worker reports `console-consumed` (the running total of
+ *   input bytes the guest's UART has taken), so main releases more only as the guest reads.
+ */
+import { z } from 'zod';
+import { InspectorQueryKindSchema, InspectorResultSchema } from '../../src-shared/api/inspector';
+
+export type { CpuRegisters, DeviceNode, InspectorQueryKind, InspectorResult } from '../../src-shared/api/inspector';
+
+export const WORKER_PROTOCOL_VERSION = 1;
+
+/** Largest console input chunk main may send in one message. */
+export const MAX_INPUT_CHUNK = 64 * 1024;
+
+/** Where the machine boots from; file paths are read by the worker itself. */
+export const WorkerBootSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('demo') }),
+  z.object({
+    kind: z.literal('kernel'),
+    kernel: z.string().min(1),
+    initrd: z.string().min(1).optional(),
+    dtb: z.string().min(1).optional(),
+    append: z.string().default(''),
+  }),
+]);
+
+export const WorkerMachineConfigSchema = z.object({
+  memoryMiB: z.number().int().min(16).max(16384),
+  cpus: z.number().int().min(1).max(8),
+  boot: WorkerBootSchema,
+  /** Output bytes that may be in flight before main acknowledges them. */
+  consoleWindow: z
+    .number()
+    .int()
+    .min(256)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
+});
+export type WorkerMachineConfig = z.input<typeof WorkerMachineConfigSchema>;
+/** The config as the worker sees it after validation (defaults filled in). */
+export type MachineConfig = z.output<typeof WorkerMachineConfigSchema>;
+
+const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected a Uint8Array');
+
+/** main -> worker */
+export const WorkerCommandSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('start'),
+    protocol: z.literal(WORKER_PROTOCOL_VERSION),
+    config: WorkerMachineConfigSchema,
+  }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('reset') }),
+  /** Stop the machine now (the virt board has no ACPI power button a guest could be asked through). */
+  z.object({ type: z.literal('power-off') }),
+  z.object({ type: z.literal('console-input'), bytes: bytes.refine((b) => b.length <= MAX_INPUT_CHUNK) }),
+  z.object({ type: z.literal('console-ack'), count: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('query'), id: z.number().int().nonnegative(), kind: InspectorQueryKindSchema }),
+]);
+export type WorkerCommand = z.input<typeof WorkerCommandSchema>;
+
+export const MachineStateSchema = z.enum(['starting', 'running', 'paused', 'stopped', 'crashed']);
+export type MachineState = z.infer<typeof MachineStateSchema>;
+
+/** worker -> main */
+export const WorkerReportSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), state: MachineStateSchema, reason: z.string().optional() }),
+  z.object({ type: z.literal('console-output'), bytes }),
+  /** Running total of console input bytes the guest has taken. */
+  z.object({ type: z.literal('console-consumed'), total: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('query-result'), id: z.number().int(), result: InspectorResultSchema }),
+  z.object({ type: z.literal('query-error'), id: z.number().int(), error: z.string() }),
+  /** A command that failed validation or cannot be done in the current state. */
+  z.object({ type: z.literal('command-error'), error: z.string() }),
+]);
+export type WorkerReport = z.infer<typeof WorkerReportSchema>;
+
+export function parseCommand(raw: unknown): z.ZodSafeParseResult<z.output<typeof WorkerCommandSchema>> {
+  return WorkerCommandSchema.safeParse(raw);
+}
+
+export function parseReport(raw: unknown): z.ZodSafeParseResult<WorkerReport> {
+  return WorkerReportSchema.safeParse(raw);
+}

@@ -1,0 +1,201 @@
+/**
+ * Runs one machine on behalf of the app: builds it from a validated start command, drives its power state
+ * and carries its serial console over the protocol (protocol.ts). Independent of worker_threads so it can be
+ * driven by any message port; main.ts connects it to the worker's parentPort.
+ */
+import { readFile } from 'node:fs/promises';
+import { BridgeBackend } from '../core/chardev';
+import { VirtMachine } from '../machine/virt';
+import { DEMO_GUEST } from '../cli/run';
+import { inspect } from './inspector';
+import type { InspectorQueryKind, MachineConfig, MachineState, WorkerReport } from './protocol';
+import { parseCommand } from './protocol';
+
+/** How often pending console input is checked for what the guest has taken meanwhile. */
+const CONSUMED_POLL_MS = 20;
+
+/** Stop reasons this runner asks the machine for. */
+const STOP_PAUSE = 'pause';
+const STOP_POWER_OFF = 'power-off';
+const STOP_RESET = 'user-reset';
+
+export type PostReport = (report: WorkerReport) => void;
+
+export class VmRunner {
+  private machine: VirtMachine | null = null;
+  private serial: BridgeBackend | null = null;
+  private current: MachineState = 'starting';
+  private inputReceived = 0;
+  private consumedReported = 0;
+  private consumedPoll: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly post: PostReport) {}
+
+  get state(): MachineState {
+    return this.current;
+  }
+
+  /** Validates and carries out one command; a bad command is reported, never thrown. */
+  async handle(raw: unknown): Promise<void> {
+    const parsed = parseCommand(raw);
+    if (!parsed.success) {
+      this.post({ type: 'command-error', error: `invalid command: ${parsed.error.message}` });
+      return;
+    }
+    const command = parsed.data;
+    switch (command.type) {
+      case 'start':
+        return this.start(command.config);
+      case 'pause':
+        if (this.current === 'running') this.machine?.stop(STOP_PAUSE);
+        return;
+      case 'resume':
+        if (this.current === 'paused') this.runMachine();
+        return;
+      case 'reset':
+        return this.reset();
+      case 'power-off':
+        return this.powerOff();
+      case 'console-input':
+        return this.consoleInput(command.bytes);
+      case 'console-ack':
+        this.serial?.ack(command.count);
+        return;
+      case 'query':
+        return this.query(command.id, command.kind);
+      default: {
+        const never: never = command;
+        this.post({ type: 'command-error', error: `unhandled command ${JSON.stringify(never)}` });
+      }
+    }
+  }
+
+  private async start(config: MachineConfig): Promise<void> {
+    if (this.machine !== null || this.current !== 'starting') {
+      this.post({ type: 'command-error', error: 'this worker has already started its machine' });
+      return;
+    }
+    try {
+      this.serial = new BridgeBackend({
+        send: (bytes) => this.post({ type: 'console-output', bytes }),
+        window: config.consoleWindow,
+      });
+      this.machine = await this.buildMachine(config, this.serial);
+    } catch (error) {
+      this.setState('crashed', describeError(error));
+      return;
+    }
+    if (this.current === 'starting') this.runMachine(); // else powered off while the images loaded
+  }
+
+  private async buildMachine(config: MachineConfig, serial: BridgeBackend): Promise<VirtMachine> {
+    const boot = config.boot;
+    const kernelPath = boot.kind === 'demo' ? DEMO_GUEST : boot.kernel;
+    const kernel = await readInput(kernelPath, boot.kind === 'demo' ? 'built-in demo guest' : 'kernel');
+    const initrd = boot.kind === 'kernel' && boot.initrd ? await readInput(boot.initrd, 'initrd') : undefined;
+    const dtb = boot.kind === 'kernel' && boot.dtb ? await readInput(boot.dtb, 'device tree') : undefined;
+    return new VirtMachine({
+      memoryMiB: config.memoryMiB,
+      cpus: config.cpus,
+      kernel,
+      ...(initrd ? { initrd } : {}),
+      ...(dtb ? { dtb } : {}),
+      ...(boot.kind === 'kernel' && boot.append ? { append: boot.append } : {}),
+      serial,
+    });
+  }
+
+  private runMachine(): void {
+    const machine = this.machine!;
+    machine.scheduler.clearStop();
+    this.setState('running');
+    machine.run().then(
+      (reason) => this.onMachineStopped(reason),
+      (error: unknown) => this.setState('crashed', describeError(error)),
+    );
+  }
+
+  private onMachineStopped(reason: string): void {
+    if (reason === STOP_RESET) {
+      this.resetMachine();
+      this.runMachine();
+    } else if (reason === STOP_PAUSE) this.setState('paused');
+    else if (reason === STOP_POWER_OFF) this.setState('stopped', 'powered off');
+    else if (reason === 'poweroff') this.setState('stopped', 'the guest powered off');
+    else this.setState('stopped', reason);
+  }
+
+  private reset(): void {
+    if (this.current === 'running') this.machine?.stop(STOP_RESET);
+    else if (this.current === 'paused') this.resetMachine();
+  }
+
+  private resetMachine(): void {
+    this.machine!.resetSystem();
+  }
+
+  private powerOff(): void {
+    if (this.current === 'running') this.machine?.stop(STOP_POWER_OFF);
+    else if (this.current === 'paused' || this.current === 'starting') this.setState('stopped', 'powered off');
+  }
+
+  private consoleInput(bytes: Uint8Array): void {
+    if (this.serial === null) return;
+    this.inputReceived += bytes.length;
+    this.serial.receive(bytes);
+    this.reportConsumed();
+  }
+
+  /** Reports what the guest took; polls while some input still waits for the guest to read it. */
+  private reportConsumed(): void {
+    const serial = this.serial;
+    if (serial === null) return;
+    const consumed = this.inputReceived - serial.bufferedInput;
+    if (consumed > this.consumedReported) {
+      this.consumedReported = consumed;
+      this.post({ type: 'console-consumed', total: consumed });
+    }
+    const waiting = consumed < this.inputReceived && this.current !== 'stopped' && this.current !== 'crashed';
+    if (waiting && this.consumedPoll === null) {
+      this.consumedPoll = setInterval(() => this.reportConsumed(), CONSUMED_POLL_MS);
+    } else if (!waiting && this.consumedPoll !== null) {
+      clearInterval(this.consumedPoll);
+      this.consumedPoll = null;
+    }
+  }
+
+  private query(id: number, kind: InspectorQueryKind): void {
+    if (this.machine === null) {
+      this.post({ type: 'query-error', id, error: 'the machine is not built yet' });
+      return;
+    }
+    try {
+      this.post({ type: 'query-result', id, result: inspect(this.machine, kind) });
+    } catch (error) {
+      this.post({ type: 'query-error', id, error: describeError(error) });
+    }
+  }
+
+  private setState(state: MachineState, reason?: string): void {
+    this.current = state;
+    if (state === 'stopped' || state === 'crashed') {
+      this.serial?.flush();
+      this.reportConsumed();
+    }
+    this.post({ type: 'state', state, ...(reason === undefined ? {} : { reason }) });
+  }
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read the ${what} '${path}'${code === 'ENOENT' ? ': no such file' : `: ${code}`}`);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

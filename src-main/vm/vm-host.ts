@@ -1,0 +1,340 @@
+/**
+ * Runs VMs: one worker thread per running VM (src-emu/worker), driven through its validated protocol.
+ *
+ * - A worker that crashes, throws or exits unexpectedly marks only its own VM crashed, with the reason;
+ *   the other VMs keep running.
+ * - Console output is kept here in a bounded scrollback per VM (it survives renderer reloads and view
+ *   switches, and the VM's stop), appended to console.log in the VM's folder, and passed to listeners.
+ * - Console input is forwarded in chunks; `consoleInput` resolves once the guest has taken the bytes, so a
+ *   caller that awaits each chunk is throttled by the guest's own reading (a paste never floods it).
+ */
+import { Worker } from 'node:worker_threads';
+import type { LibraryStore } from '../store/library-store';
+import type { InspectorQueryKind, InspectorResult, WorkerCommand, WorkerReport } from '../../src-emu/worker/protocol';
+import { MAX_INPUT_CHUNK, parseReport, WORKER_PROTOCOL_VERSION } from '../../src-emu/worker/protocol';
+import { ByteRing } from './byte-ring';
+import { ConsoleLog } from './console-log';
+
+export type VmRunState = 'stopped' | 'starting' | 'running' | 'paused' | 'crashed';
+
+export interface VmStatus {
+  readonly state: VmRunState;
+  readonly reason?: string;
+}
+
+export interface ConsoleChunk {
+  readonly id: string;
+  /** Stream position of the chunk's first byte (positions count from the first byte since the app started). */
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface ConsoleSnapshot {
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface VmHostOptions {
+  readonly store: LibraryStore;
+  /** The worker entry: the bundled vm-worker.js, or src-emu/worker/dev-entry.mjs from sources. */
+  readonly workerPath: string | URL;
+  readonly scrollbackBytes?: number;
+  readonly consoleLogBytes?: number;
+  /** How long start/pause/resume/power-off wait for the worker to confirm. */
+  readonly commandTimeoutMs?: number;
+}
+
+type StateListener = (id: string, status: VmStatus) => void;
+type ConsoleListener = (chunk: ConsoleChunk) => void;
+
+interface InputWaiter {
+  readonly total: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Everything main keeps about one VM that has run since the app started. */
+class VmRuntime {
+  worker: Worker | null = null;
+  status: VmStatus = { state: 'stopped' };
+  inputSent = 0;
+  inputConsumed = 0;
+  inputWaiters: InputWaiter[] = [];
+  nextQueryId = 1;
+  readonly queries = new Map<number, { resolve: (r: InspectorResult) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    readonly scrollback: ByteRing,
+    readonly log: ConsoleLog,
+  ) {}
+}
+
+export class VmHostError extends Error {
+  override name = 'VmHostError';
+}
+
+const ACTIVE: ReadonlySet<VmRunState> = new Set(['starting', 'running', 'paused']);
+
+export class VmHost {
+  private readonly runtimes = new Map<string, VmRuntime>();
+  private readonly stateListeners = new Set<StateListener>();
+  private readonly consoleListeners = new Set<ConsoleListener>();
+  private readonly scrollbackBytes: number;
+  private readonly consoleLogBytes: number;
+  private readonly commandTimeoutMs: number;
+
+  constructor(private readonly options: VmHostOptions) {
+    this.scrollbackBytes = options.scrollbackBytes ?? 256 * 1024;
+    this.consoleLogBytes = options.consoleLogBytes ?? 1024 * 1024;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 15_000;
+  }
+
+  status(id: string): VmStatus {
+    return this.runtimes.get(id)?.status ?? { state: 'stopped' };
+  }
+
+  isActive(id: string): boolean {
+    return ACTIVE.has(this.status(id).state);
+  }
+
+  onState(listener: StateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  onConsole(listener: ConsoleListener): () => void {
+    this.consoleListeners.add(listener);
+    return () => this.consoleListeners.delete(listener);
+  }
+
+  /** Boots the VM in a new worker; resolves once it runs (or with the crash that prevented it). */
+  async start(id: string): Promise<VmStatus> {
+    if (this.isActive(id)) throw new VmHostError(`VM '${id}' is already ${this.status(id).state}`);
+    const config = await this.options.store.read(id);
+    const runtime = this.runtimeFor(id);
+    runtime.inputSent = runtime.inputConsumed = 0;
+    const worker = new Worker(this.options.workerPath, { name: `orrery-vm-${id}` });
+    runtime.worker = worker;
+    this.setStatus(id, runtime, { state: 'starting' });
+    worker.on('message', (message: unknown) => this.onReport(id, runtime, worker, message));
+    worker.on('error', (error) => this.onWorkerGone(id, runtime, worker, `emulator error: ${error.message}`));
+    worker.on('exit', (code) => this.onWorkerGone(id, runtime, worker, `the VM worker exited (code ${code})`));
+    this.send(runtime, {
+      type: 'start',
+      protocol: WORKER_PROTOCOL_VERSION,
+      config: { memoryMiB: config.memoryMiB, cpus: config.cpus, boot: config.boot },
+    });
+    void this.options.store.write({ ...config, lastUsedAt: new Date().toISOString() }).catch(() => undefined);
+    return this.waitFor(id, (s) => s.state !== 'starting');
+  }
+
+  async pause(id: string): Promise<VmStatus> {
+    const runtime = this.active(id, ['running']);
+    this.send(runtime, { type: 'pause' });
+    return this.waitFor(id, (s) => s.state !== 'running');
+  }
+
+  async resume(id: string): Promise<VmStatus> {
+    const runtime = this.active(id, ['paused']);
+    this.send(runtime, { type: 'resume' });
+    return this.waitFor(id, (s) => s.state !== 'paused');
+  }
+
+  /** Hardware reset: the machine restarts from its boot state; paused stays paused. */
+  async reset(id: string): Promise<VmStatus> {
+    this.send(this.active(id, ['running', 'paused']), { type: 'reset' });
+    return this.status(id);
+  }
+
+  /** Stops the machine cleanly (the worker finishes its last output), then ends the worker. */
+  async powerOff(id: string): Promise<VmStatus> {
+    const runtime = this.active(id, ['running', 'paused', 'starting']);
+    this.send(runtime, { type: 'power-off' });
+    return this.waitFor(id, (s) => !ACTIVE.has(s.state)).catch(() => this.forceStop(id));
+  }
+
+  /** Ends the worker at once, wherever the machine is. */
+  async forceStop(id: string): Promise<VmStatus> {
+    const runtime = this.runtimes.get(id);
+    const worker = runtime?.worker;
+    if (!runtime || !worker) return this.status(id);
+    this.detachWorker(id, runtime, { state: 'stopped', reason: 'forced stop' });
+    await worker.terminate();
+    return runtime.status;
+  }
+
+  /** Sends console input; resolves when the guest has taken all of it. */
+  async consoleInput(id: string, bytes: Uint8Array): Promise<void> {
+    const runtime = this.active(id, ['running', 'paused']);
+    if (bytes.length === 0) return;
+    for (let at = 0; at < bytes.length; at += MAX_INPUT_CHUNK) {
+      this.send(runtime, { type: 'console-input', bytes: bytes.slice(at, at + MAX_INPUT_CHUNK) });
+    }
+    runtime.inputSent += bytes.length;
+    const total = runtime.inputSent;
+    await new Promise<void>((resolve, reject) => runtime.inputWaiters.push({ total, resolve, reject }));
+  }
+
+  /** The scrollback held for a VM (empty for one that has not run since the app started). */
+  consoleSnapshot(id: string): ConsoleSnapshot {
+    const ring = this.runtimes.get(id)?.scrollback;
+    if (!ring) return { start: 0, end: 0, bytes: new Uint8Array(0) };
+    return { start: ring.start, end: ring.end, bytes: ring.contents() };
+  }
+
+  /** Forgets a VM's scrollback (the user cleared the console). */
+  clearConsole(id: string): void {
+    this.runtimes.get(id)?.scrollback.clear();
+  }
+
+  /** Drops everything kept for a stopped VM (it was deleted): a new VM with the same id starts afresh. */
+  forget(id: string): void {
+    if (this.isActive(id)) throw new VmHostError(`VM '${id}' is ${this.status(id).state}`);
+    this.runtimes.delete(id);
+  }
+
+  async inspect(id: string, kind: InspectorQueryKind): Promise<InspectorResult> {
+    const runtime = this.active(id, ['running', 'paused']);
+    const queryId = runtime.nextQueryId++;
+    return new Promise((resolve, reject) => {
+      runtime.queries.set(queryId, { resolve, reject });
+      this.send(runtime, { type: 'query', id: queryId, kind });
+    });
+  }
+
+  /** Ends every worker (app shutdown). */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.runtimes.keys()].map((id) => this.forceStop(id)));
+  }
+
+  /** Waits until the VM's console log has everything written so far (tests, shutdown). */
+  async consoleLogFlushed(id: string): Promise<void> {
+    await this.runtimes.get(id)?.log.flushed();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------
+
+  private runtimeFor(id: string): VmRuntime {
+    let runtime = this.runtimes.get(id);
+    if (!runtime) {
+      runtime = new VmRuntime(
+        new ByteRing(this.scrollbackBytes),
+        new ConsoleLog(this.options.store.vmDir(id), this.consoleLogBytes),
+      );
+      this.runtimes.set(id, runtime);
+    }
+    return runtime;
+  }
+
+  private active(id: string, states: readonly VmRunState[]): VmRuntime {
+    const runtime = this.runtimes.get(id);
+    const state = runtime?.status.state ?? 'stopped';
+    if (!runtime || !runtime.worker || !states.includes(state)) {
+      throw new VmHostError(`VM '${id}' is ${state}`);
+    }
+    return runtime;
+  }
+
+  private send(runtime: VmRuntime, command: WorkerCommand): void {
+    const transfer = command.type === 'console-input' ? [command.bytes.buffer as ArrayBuffer] : [];
+    runtime.worker?.postMessage(command, transfer);
+  }
+
+  private onReport(id: string, runtime: VmRuntime, worker: Worker, raw: unknown): void {
+    if (runtime.worker !== worker) return;
+    const parsed = parseReport(raw);
+    if (!parsed.success) {
+      this.crash(id, runtime, `the VM worker sent an invalid message: ${parsed.error.message}`);
+      return;
+    }
+    this.handleReport(id, runtime, parsed.data);
+  }
+
+  private handleReport(id: string, runtime: VmRuntime, report: WorkerReport): void {
+    switch (report.type) {
+      case 'console-output': {
+        const offset = runtime.scrollback.end;
+        runtime.scrollback.append(report.bytes);
+        runtime.log.append(report.bytes);
+        this.send(runtime, { type: 'console-ack', count: report.bytes.length });
+        for (const listener of this.consoleListeners) listener({ id, offset, bytes: report.bytes });
+        return;
+      }
+      case 'console-consumed':
+        runtime.inputConsumed = report.total;
+        runtime.inputWaiters = runtime.inputWaiters.filter((w) => (w.total <= report.total ? w.resolve() : true));
+        return;
+      case 'state':
+        if (report.state === 'stopped' || report.state === 'crashed') {
+          const status = { state: report.state, ...(report.reason ? { reason: report.reason } : {}) };
+          const worker = runtime.worker;
+          this.detachWorker(id, runtime, status);
+          void worker?.terminate();
+        } else {
+          this.setStatus(id, runtime, { state: report.state });
+        }
+        return;
+      case 'query-result':
+      case 'query-error': {
+        const query = runtime.queries.get(report.id);
+        runtime.queries.delete(report.id);
+        if (report.type === 'query-result') query?.resolve(report.result);
+        else query?.reject(new VmHostError(report.error));
+        return;
+      }
+      case 'command-error':
+        this.crash(id, runtime, `the VM worker refused a command: ${report.error}`);
+        return;
+      default: {
+        const never: never = report;
+        throw new Error(`unhandled report ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private onWorkerGone(id: string, runtime: VmRuntime, worker: Worker, reason: string): void {
+    if (runtime.worker !== worker) return; // already detached on purpose
+    this.detachWorker(id, runtime, { state: 'crashed', reason });
+    void worker.terminate();
+  }
+
+  private crash(id: string, runtime: VmRuntime, reason: string): void {
+    const worker = runtime.worker;
+    this.detachWorker(id, runtime, { state: 'crashed', reason });
+    void worker?.terminate();
+  }
+
+  /** The worker is done: settle everything that waited on it and publish the final state. */
+  private detachWorker(id: string, runtime: VmRuntime, status: VmStatus): void {
+    runtime.worker = null;
+    const gone = new VmHostError(`VM '${id}' ${status.state === 'crashed' ? 'crashed' : 'stopped'}`);
+    for (const waiter of runtime.inputWaiters) waiter.reject(gone);
+    runtime.inputWaiters = [];
+    for (const query of runtime.queries.values()) query.reject(gone);
+    runtime.queries.clear();
+    this.setStatus(id, runtime, status);
+  }
+
+  private setStatus(id: string, runtime: VmRuntime, status: VmStatus): void {
+    runtime.status = status;
+    for (const listener of this.stateListeners) listener(id, status);
+  }
+
+  private waitFor(id: string, done: (status: VmStatus) => boolean): Promise<VmStatus> {
+    const now = this.status(id);
+    if (done(now)) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new VmHostError(`VM '${id}' did not answer within ${this.commandTimeoutMs} ms`));
+      }, this.commandTimeoutMs);
+      const unsubscribe = this.onState((vmId, status) => {
+        if (vmId !== id || !done(status)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(status);
+      });
+    });
+  }
+}
