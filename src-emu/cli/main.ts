@@ -7,6 +7,7 @@ import { formatHelp, intOption, optionValue, parseArgs, UsageError, type OptionS
 import { DEBIAN_GUEST, defaultCacheDir, fetchDebianGuest, GuestFetchError } from './guest/debian';
 import { virtDtb } from '../machine/virt-dtb';
 import { describeRunError, RUN_OPTIONS, runCommand } from './run';
+import { snapshotCommand, SNAPSHOT_USAGE } from './snapshot-cli';
 import { IMG_OPTIONS, imgCommand } from './img';
 
 const DTB_OPTIONS: OptionSpec[] = [
@@ -26,6 +27,7 @@ const USAGE = `usage: orrery <command> [options]
 commands:
   run [options]       boot a virt machine, serial on this terminal (no -kernel: the built-in demo guest)
   dtb --out FILE      write the virt board's device tree
+${SNAPSHOT_USAGE}
   img create [-f qcow2|raw] [-b BACKING -F FMT] FILE [SIZE]
                       create a disk image (a qcow2 overlay when -b is given)
   img info FILE       describe an image and its backing chain
@@ -85,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'dtb':
         return await dtbCommand(rest);
+      case 'snapshot':
+        return await snapshotCommand(rest);
       case 'img':
         return await imgCommand(rest);
       case 'guest':

@@ -15,6 +15,13 @@ import { BootError } from '../machine/boot';
 import { VirtConfigError, VirtMachine } from '../machine/virt';
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { OutputWatch } from './output-watch';
+import {
+  describeSnapshotError,
+  machineFromSnapshot,
+  SNAPSHOT_RUN_OPTIONS,
+  snapshotRunPlan,
+  snapshotSession,
+} from './snapshot-cli';
 
 export const RUN_OPTIONS: OptionSpec[] = [
   {
@@ -81,6 +88,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
     value: false,
     help: 'exit instead of resetting when the guest reboots',
   },
+  ...SNAPSHOT_RUN_OPTIONS,
   // Debugging (src-emu/debug): QEMU's -gdb, -s, -S and -monitor.
   { name: 'gdb', aliases: ['-gdb'], value: true, help: 'gdb stub on tcp::PORT or tcp:HOST:PORT', valueName: 'DEV' },
   { name: 'gdb-default', aliases: ['-s'], value: false, help: 'shorthand for --gdb tcp::1234' },
@@ -176,8 +184,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const debugging = debugOptions(args);
   const traceSink = configureDiagnostics(args);
 
+  const snapshots = snapshotRunPlan(args);
   const kernelPath = optionValue(args, 'kernel') ?? DEMO_GUEST;
-  if (!optionValue(args, 'kernel') && !existsSync(DEMO_GUEST)) {
+  if (!optionValue(args, 'kernel') && !snapshots.restore && !existsSync(DEMO_GUEST)) {
     throw new UsageError('no -kernel given and the built-in demo guest is missing from this installation');
   }
   const initrdPath = optionValue(args, 'initrd');
@@ -191,25 +200,34 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
   const watch = new OutputWatch(optionValue(args, 'exit-on'));
-  const machine = new VirtMachine({
-    memoryMiB: parseMemory(optionValue(args, 'memory')),
-    cpus: intOption(args, 'smp', 1, 8) ?? 1,
-    kernel: await readInput(kernelPath, 'kernel'),
-    ...(initrdPath ? { initrd: await readInput(initrdPath, 'initrd') } : {}),
-    ...(dtbPath ? { dtb: await readInput(dtbPath, 'device tree') } : {}),
-    ...(append !== undefined ? { append } : {}),
-    ...(icount !== undefined ? { clockMode: 'deterministic' as const, icountShift: icount } : {}),
-    serial: watch.wrap(backend),
-    ...(args.flags.has('no-reboot') ? { noReboot: true } : {}),
-  });
+  const machine = snapshots.restore
+    ? await machineFromSnapshot(snapshots.restore, watch.wrap(backend))
+    : new VirtMachine({
+        memoryMiB: parseMemory(optionValue(args, 'memory')),
+        cpus: intOption(args, 'smp', 1, 8) ?? 1,
+        kernel: await readInput(kernelPath, 'kernel'),
+        ...(initrdPath ? { initrd: await readInput(initrdPath, 'initrd') } : {}),
+        ...(dtbPath ? { dtb: await readInput(dtbPath, 'device tree') } : {}),
+        ...(append !== undefined ? { append } : {}),
+        ...(icount !== undefined ? { clockMode: 'deterministic' as const, icountShift: icount } : {}),
+        serial: watch.wrap(backend),
+        ...(args.flags.has('no-reboot') ? { noReboot: true } : {}),
+      });
   traceRegistry.attachClock(machine.clock);
   watch.onMatch = () => machine.stop('exit-on');
+  const session = await snapshotSession(machine, snapshots, backend, {
+    kernelPath,
+    initrdPath,
+    append,
+    icountShift: icount,
+    noReboot: args.flags.has('no-reboot'),
+  });
   const debug = await attachDebugging(machine, debugging);
 
   const restoreTerminal = interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined;
   const timer = timeoutSeconds === undefined ? null : setTimeout(() => machine.stop('timeout'), timeoutSeconds * 1000);
   try {
-    const reason = await machine.run();
+    const reason = await session.run();
     if (reason === 'timeout') {
       process.stderr.write(`\norrery: stopped after ${timeoutSeconds} s (--timeout)\n`);
       return EXIT.timeout;
@@ -248,5 +266,5 @@ export function describeRunError(error: unknown): string | null {
   if (error instanceof BootError || error instanceof VirtConfigError || error instanceof DebugSetupError) {
     return error.message;
   }
-  return null;
+  return describeSnapshotError(error);
 }

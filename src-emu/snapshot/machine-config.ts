@@ -1,0 +1,97 @@
+/**
+ * The machine configuration a snapshot records, and building a machine from it again.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CharBackend } from '../core/chardev';
+import { VirtMachine, type VirtConfig } from '../machine/virt';
+import type { ImageRef, MachineConfigRecord } from './metadata';
+import { sha256Hex, SnapshotError } from './snapshot';
+
+export interface ImageInput {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface RecordInputs {
+  readonly kernel: ImageInput;
+  readonly initrd?: ImageInput;
+  readonly icountShift?: number;
+}
+
+const imageRef = (image: ImageInput): ImageRef => ({
+  path: resolve(image.path),
+  size: image.bytes.length,
+  sha256: sha256Hex(image.bytes),
+});
+
+/** The record of a running machine built from `config`, whose kernel and initrd came from these files. */
+export function machineConfigRecord(
+  machine: VirtMachine,
+  config: VirtConfig,
+  inputs: RecordInputs,
+): MachineConfigRecord {
+  return {
+    board: 'virt',
+    memoryMiB: config.memoryMiB,
+    cpus: config.cpus,
+    clockMode: machine.clock.mode,
+    icountShift: machine.clock.mode === 'deterministic' ? (inputs.icountShift ?? config.icountShift ?? 3) : null,
+    append: config.append ?? null,
+    noReboot: config.noReboot ?? false,
+    kernel: imageRef(inputs.kernel),
+    initrd: inputs.initrd ? imageRef(inputs.initrd) : null,
+    dtb: Buffer.from(machine.dtb).toString('base64'),
+  };
+}
+
+async function readImage(ref: ImageRef, what: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(ref.path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new SnapshotError(`the snapshot's ${what} ${ref.path} cannot be read (${code})`);
+  }
+  if (bytes.length !== ref.size || sha256Hex(bytes) !== ref.sha256) {
+    throw new SnapshotError(
+      `the snapshot's ${what} ${ref.path} has changed since the snapshot was taken ` +
+        `(${bytes.length} bytes, SHA-256 ${sha256Hex(bytes).slice(0, 16)}…; expected ${ref.size} bytes, ` +
+        `${ref.sha256.slice(0, 16)}…)`,
+    );
+  }
+  return bytes;
+}
+
+/** The VirtConfig that rebuilds a snapshot's machine; kernel and initrd are read and their hashes checked. */
+export async function virtConfigFromRecord(record: MachineConfigRecord, serial?: CharBackend): Promise<VirtConfig> {
+  const kernel = await readImage(record.kernel, 'kernel');
+  const initrd = record.initrd === null ? undefined : await readImage(record.initrd, 'initrd');
+  return {
+    memoryMiB: record.memoryMiB,
+    cpus: record.cpus,
+    kernel,
+    ...(initrd ? { initrd } : {}),
+    ...(record.append !== null ? { append: record.append } : {}),
+    dtb: new Uint8Array(Buffer.from(record.dtb, 'base64')),
+    clockMode: record.clockMode,
+    ...(record.icountShift !== null ? { icountShift: record.icountShift } : {}),
+    ...(serial ? { serial } : {}),
+    noReboot: record.noReboot,
+  };
+}
+
+/**
+ * A machine with a snapshot's layout, only for reading its device stream (info, verify, diff): the kernel
+ * is a placeholder raw image, so the files need not exist. It is never run.
+ */
+export function layoutMachine(record: MachineConfigRecord): VirtMachine {
+  return new VirtMachine({
+    memoryMiB: record.memoryMiB,
+    cpus: record.cpus,
+    kernel: new Uint8Array(4),
+    dtb: new Uint8Array(Buffer.from(record.dtb, 'base64')),
+    clockMode: record.clockMode,
+    ...(record.icountShift !== null ? { icountShift: record.icountShift } : {}),
+  });
+}
