@@ -26,12 +26,7 @@ const POINTS = 8;
  * Device state a restore does not reproduce yet, each with its reason (reported to the device's owner).
  * A difference outside this list fails the test; so does an entry that no longer shows up anywhere.
  */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  // postLoad re-derives the alarm from MR (as QEMU's pl031_post_load does): when DR already equals MR it
-  // fires at once and sets RTCRIS, although the running device never armed an alarm (the guest never wrote
-  // MR). Whether the alarm is armed is not in the stream: needs a 'pl031/alarm' subsection with the deadline.
-  'pl031#0 is': 'alarm state not migrated',
-};
+const KNOWN_GAPS: Readonly<Record<string, string>> = {};
 const gapsSeen = new Set<string>();
 
 /** The differences that are not known gaps (and records the known ones seen). */

@@ -16,7 +16,7 @@ import { IrqLine } from '../../core/irq';
 import { boolProp, defineProps, SysBusDevice, u32Prop } from '../../core/object';
 import { NS_PER_SECOND, Timer } from '../../core/timer';
 import { traceEvents } from '../../core/trace';
-import { subsection, u32, vmstate } from '../../core/vmstate';
+import { subsection, timer, u32, vmstate } from '../../core/vmstate';
 
 // ---- registers (TRM 3.2) -------------------------------------------------------------------------
 
@@ -104,8 +104,12 @@ export class Pl031 extends SysBusDevice<typeof PL031_PROPS> {
   im = 0;
   is = 0;
 
+  /** Set while loading when Orrery's alarm subsection arrived. */
+  alarmMigrated = false;
+
   readonly irq = new IrqLine(this, 'irq');
-  private readonly alarm = new Timer(this.clock, () => this.onAlarm());
+  /** Armed only by guest writes to MR and LR: not derivable from the registers, so it is migrated. */
+  readonly alarm = new Timer(this.clock, () => this.onAlarm());
   readonly regs = this.initMmio('pl031', REGION_SIZE, {
     read: (offset) => this.read(offset),
     write: (offset, _size, value) => this.write(offset, value),
@@ -122,17 +126,26 @@ export class Pl031 extends SysBusDevice<typeof PL031_PROPS> {
           s.tickOffsetMigrated = true;
         },
       }),
+      // Orrery's own: whether and when the alarm is armed, sent only when re-arming from MR on load (what
+      // QEMU does, and what a stream without it gets) would give something else, e.g. after reset.
+      subsection('pl031/alarm', (s) => s.alarm.expiresAt !== s.alarmDeadlineFromMr(), [timer('alarm')], {
+        postLoad: (s) => {
+          s.alarmMigrated = true;
+        },
+      }),
     ],
     preSave: (s) => {
       s.tickOffsetVmstate = s.tickOffset;
     },
     preLoad: (s) => {
       s.tickOffsetMigrated = false;
+      s.alarmMigrated = false;
     },
     postLoad: (s) => {
       // An older stream (no subsection) carries the offset only in the main section.
       if (!s.tickOffsetMigrated) s.tickOffset = s.tickOffsetVmstate;
-      s.armAlarm();
+      if (!s.alarmMigrated) s.armAlarm();
+      s.updateIrq();
     },
   });
 
@@ -240,6 +253,13 @@ export class Pl031 extends SysBusDevice<typeof PL031_PROPS> {
       default:
         unreachable(target.name);
     }
+  }
+
+  /** The deadline armAlarm() would set now (-1: it would fire at once). */
+  private alarmDeadlineFromMr(): number {
+    const ticks = (this.mr - this.count()) >>> 0;
+    // As Timer.modNs stores it (clamped to 2^53 ns).
+    return ticks === 0 ? -1 : Math.min(Number.MAX_SAFE_INTEGER, (this.elapsedSeconds() + ticks) * NS_PER_SECOND);
   }
 
   /** Arms the alarm for the second at which DR reaches MR (now, if it already reads MR). */
