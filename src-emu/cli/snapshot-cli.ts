@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CharBackend } from '../core/chardev';
-import type { Timer } from '../core/timer';
 import { VirtMachine, type VirtConfig } from '../machine/virt';
 import { diffSnapshots, formatDiff, sectionViews } from '../snapshot/diff';
 import { layoutMachine, machineConfigRecord, virtConfigFromRecord } from '../snapshot/machine-config';
@@ -139,13 +138,13 @@ export async function runWithSnapshots(
   watch: OutputWatch,
   record: MachineConfigRecord,
 ): Promise<string> {
-  let pausing: Timer | null = null;
+  let pausing: { del(): void } | null = null;
   watch.onMatch = () => (pausing = pauseAtRoundBoundary(machine, 'snapshot'));
   let saved = false;
   for (;;) {
     const reason = await machine.run();
     // Set by the watch's callback (the compiler cannot see that): a pause that lost to another stop.
-    (pausing as Timer | null)?.del();
+    (pausing as { del(): void } | null)?.del();
     if (reason !== 'snapshot' || plan.file === undefined) {
       const missed = `the machine stopped (${reason}) before the snapshot${watch.seen ? ' could be taken' : ' text appeared'}`;
       if (plan.exitAfter && !saved) throw new SnapshotError(missed);

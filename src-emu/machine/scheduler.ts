@@ -41,6 +41,8 @@ export class Scheduler {
   private stopReason: string | null = null;
   private wakeHost: (() => void) | null = null;
   private wakeRequested = false;
+  /** Set by stopAfterRound(): becomes the stop reason when the current round ends. */
+  private stopAtRoundEnd: string | null = null;
   private paused = false;
   private resumeHost: (() => void) | null = null;
   /** Index of the vCPU running now (the GIC's CPU interface banking asks). */
@@ -110,9 +112,25 @@ export class Scheduler {
     this.clock.resume();
   }
 
+  /**
+   * Ends run() with `reason` once the current round is over (every vCPU has had its whole quantum and due
+   * timers have fired): the boundary at which a snapshot sees the machine exactly as a restore recreates it.
+   * For code running inside a quantum (MMIO, serial output). A stop that comes first wins.
+   */
+  stopAfterRound(reason: string): void {
+    this.stopAtRoundEnd ??= reason;
+    this.wake();
+  }
+
+  /** Withdraws a stopAfterRound() that has not happened yet. */
+  cancelStopAfterRound(): void {
+    this.stopAtRoundEnd = null;
+  }
+
   /** Clears a stop so the machine can run again (after reset or restore). */
   clearStop(): void {
     this.stopReason = null;
+    this.stopAtRoundEnd = null;
   }
 
   /** Something happened outside the CPUs (input, an interrupt): end an idle sleep now. */
@@ -137,6 +155,10 @@ export class Scheduler {
       if (this.paused) return 'paused';
       const ran = this.runRound();
       this.clock.runDue();
+      if (this.stopAtRoundEnd !== null) {
+        this.stopReason ??= this.stopAtRoundEnd;
+        this.stopAtRoundEnd = null;
+      }
       if (this.stopReason !== null) return 'stopped';
       if (this.paused) return 'paused';
       if (!ran) {

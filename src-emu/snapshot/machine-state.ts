@@ -20,7 +20,6 @@
  * RAM is not part of this stream: the container stores it page by page (ram-pages.ts).
  */
 import type { Device } from '../core/object';
-import { Timer } from '../core/timer';
 import {
   clockEntry,
   entry,
@@ -143,19 +142,12 @@ export function afterRamRestored(machine: VirtMachine): void {
 }
 
 /**
- * Ends `machine.run()` at the next scheduler round boundary with `reason`, without cutting a vCPU's
- * quantum short: a timer due now fires in the round's timer pass, after every vCPU had its turn. For
- * callbacks that run inside a vCPU's quantum (MMIO, serial output); a timer callback is already at a round
- * boundary and calls `machine.stop` itself. With one vCPU the pause is invisible to the guest; with several,
- * the vCPUs after the current one in this round get a one-instruction quantum (a due timer bounds their
- * budget) until the scheduler can pause between rounds by itself. Returns the timer doing it: cancel it
- * (`del()`) if the run ended for another reason first, or it would stop the next run.
+ * Ends `machine.run()` at the next scheduler round boundary with `reason`, without cutting any vCPU's
+ * quantum short (Scheduler.stopAfterRound). For callbacks that run inside a vCPU's quantum (MMIO, serial
+ * output); a timer callback is already at a round boundary and calls `machine.stop` itself. Returns a handle
+ * to withdraw the request if the run ended for another reason first.
  */
-export function pauseAtRoundBoundary(machine: VirtMachine, reason: string): Timer {
-  // A stop that came first (the guest powered off in the same round) wins.
-  const stopper = new Timer(machine.clock, () => {
-    if (machine.scheduler.stopped === null) machine.stop(reason);
-  });
-  stopper.modNs(machine.clock.now());
-  return stopper;
+export function pauseAtRoundBoundary(machine: VirtMachine, reason: string): { del(): void } {
+  machine.scheduler.stopAfterRound(reason);
+  return { del: () => machine.scheduler.cancelStopAfterRound() };
 }
