@@ -12,9 +12,10 @@ import { LineSink, traceRegistry } from '../core/trace';
 import { attachDebugging, DebugSetupError, type DebugOptions } from '../debug/attach';
 import { traceFileSink } from '../debug/trace-file';
 import { BootError } from '../machine/boot';
-import { VirtConfigError, VirtMachine } from '../machine/virt';
+import { VirtConfigError, VirtMachine, type VirtDrive } from '../machine/virt';
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { OutputWatch } from './output-watch';
+import { openDrives, parseDrive } from './drives';
 import {
   describeSnapshotError,
   machineFromSnapshot,
@@ -87,6 +88,27 @@ export const RUN_OPTIONS: OptionSpec[] = [
     aliases: ['-no-reboot'],
     value: false,
     help: 'exit instead of resetting when the guest reboots',
+  },
+  {
+    name: 'drive',
+    aliases: ['-drive'],
+    value: true,
+    repeatable: true,
+    help: 'virtio disk: file=PATH[,format=raw|qcow2][,readonly=on][,serial=S]',
+    valueName: 'SPEC',
+  },
+  {
+    name: 'overlay',
+    value: false,
+    help: 'run every drive on a throw-away qcow2 overlay (the images stay as they are)',
+  },
+  {
+    name: 'device',
+    aliases: ['-device'],
+    value: true,
+    repeatable: true,
+    help: 'add a device: virtio-rng-device',
+    valueName: 'DEV',
   },
   ...SNAPSHOT_RUN_OPTIONS,
   // Debugging (src-emu/debug): QEMU's -gdb, -s, -S and -monitor.
@@ -177,56 +199,100 @@ function checkBoard(args: ReturnType<typeof parseArgs>): void {
   }
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, RUN_OPTIONS);
+/** What `orrery run` was asked to do, checked before anything is opened. */
+function planRun(args: ParsedRunArgs) {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   checkBoard(args);
-  const debugging = debugOptions(args);
-  const traceSink = configureDiagnostics(args);
-
   const snapshots = snapshotRunPlan(args);
   const kernelPath = optionValue(args, 'kernel') ?? DEMO_GUEST;
   if (!optionValue(args, 'kernel') && !snapshots.restore && !existsSync(DEMO_GUEST)) {
     throw new UsageError('no -kernel given and the built-in demo guest is missing from this installation');
   }
-  const initrdPath = optionValue(args, 'initrd');
-  const dtbPath = optionValue(args, 'dtb');
-  const icount = intOption(args, 'icount', 0, 10);
   const timeout = optionValue(args, 'timeout');
   const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
-  if (timeoutSeconds !== undefined && !(timeoutSeconds > 0))
+  if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
     throw new UsageError(`--timeout must be positive, not '${timeout}'`);
-  const append = optionValue(args, 'append');
-
-  const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
-  const watch = new OutputWatch(optionValue(args, 'exit-on'));
-  const machine = snapshots.restore
-    ? await machineFromSnapshot(snapshots.restore, watch.wrap(backend))
-    : new VirtMachine({
-        memoryMiB: parseMemory(optionValue(args, 'memory')),
-        cpus: intOption(args, 'smp', 1, 8) ?? 1,
-        kernel: await readInput(kernelPath, 'kernel'),
-        ...(initrdPath ? { initrd: await readInput(initrdPath, 'initrd') } : {}),
-        ...(dtbPath ? { dtb: await readInput(dtbPath, 'device tree') } : {}),
-        ...(append !== undefined ? { append } : {}),
-        ...(icount !== undefined ? { clockMode: 'deterministic' as const, icountShift: icount } : {}),
-        serial: watch.wrap(backend),
-        ...(args.flags.has('no-reboot') ? { noReboot: true } : {}),
-      });
-  traceRegistry.attachClock(machine.clock);
-  watch.onMatch = () => machine.stop('exit-on');
-  const session = await snapshotSession(machine, snapshots, backend, {
+  }
+  return {
+    snapshots,
     kernelPath,
-    initrdPath,
-    append,
-    icountShift: icount,
+    initrdPath: optionValue(args, 'initrd'),
+    dtbPath: optionValue(args, 'dtb'),
+    append: optionValue(args, 'append'),
+    icount: intOption(args, 'icount', 0, 10),
+    timeoutSeconds,
+    drives: (args.options.get('drive') ?? []).map(parseDrive),
+    rng: parseDevices(args.options.get('device') ?? []).rng,
     noReboot: args.flags.has('no-reboot'),
-  });
-  const debug = await attachDebugging(machine, debugging);
+  };
+}
 
-  const restoreTerminal = interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined;
-  const timer = timeoutSeconds === undefined ? null : setTimeout(() => machine.stop('timeout'), timeoutSeconds * 1000);
+type ParsedRunArgs = ReturnType<typeof parseArgs>;
+type RunPlan = ReturnType<typeof planRun>;
+
+/** `-device` values Orrery's virt can add. */
+function parseDevices(values: readonly string[]): { rng: boolean } {
+  let rng = false;
+  for (const value of values) {
+    const name = value.split(',')[0];
+    if (name === 'virtio-rng-device' || name === 'virtio-rng') rng = true;
+    else throw new UsageError(`-device ${name}: not available (virtio-rng-device; disks come with -drive)`);
+  }
+  return { rng };
+}
+
+async function buildMachine(
+  args: ParsedRunArgs,
+  plan: RunPlan,
+  serial: CharBackend,
+  drives: VirtDrive[],
+): Promise<VirtMachine> {
+  if (plan.snapshots.restore) return machineFromSnapshot(plan.snapshots.restore, serial);
+  return new VirtMachine({
+    memoryMiB: parseMemory(optionValue(args, 'memory')),
+    cpus: intOption(args, 'smp', 1, 8) ?? 1,
+    kernel: await readInput(plan.kernelPath, 'kernel'),
+    ...(plan.initrdPath ? { initrd: await readInput(plan.initrdPath, 'initrd') } : {}),
+    ...(plan.dtbPath ? { dtb: await readInput(plan.dtbPath, 'device tree') } : {}),
+    ...(plan.append !== undefined ? { append: plan.append } : {}),
+    ...(plan.icount !== undefined ? { clockMode: 'deterministic' as const, icountShift: plan.icount } : {}),
+    serial,
+    noReboot: plan.noReboot,
+    drives,
+    rng: plan.rng,
+  });
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, RUN_OPTIONS);
+  const plan = planRun(args);
+  const debugging = debugOptions(args);
+  const traceSink = configureDiagnostics(args);
+  const cleanups: Array<() => unknown> = [() => traceSink?.close()];
   try {
+    const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
+    cleanups.push(() => backend.close());
+    const disks = await openDrives(plan.drives, args.flags.has('overlay'));
+    cleanups.push(() => disks.close());
+    const watch = new OutputWatch(optionValue(args, 'exit-on'));
+    const machine = await buildMachine(args, plan, watch.wrap(backend), disks.drives);
+    traceRegistry.attachClock(machine.clock);
+    watch.onMatch = () => machine.stop('exit-on');
+    const session = await snapshotSession(machine, plan.snapshots, backend, {
+      kernelPath: plan.kernelPath,
+      initrdPath: plan.initrdPath,
+      append: plan.append,
+      icountShift: plan.icount,
+      noReboot: plan.noReboot,
+    });
+    const debug = await attachDebugging(machine, debugging);
+    cleanups.push(() => debug.close());
+    cleanups.push(interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined);
+    const { timeoutSeconds } = plan;
+    if (timeoutSeconds !== undefined) {
+      const timer = setTimeout(() => machine.stop('timeout'), timeoutSeconds * 1000);
+      cleanups.push(() => clearTimeout(timer));
+    }
     const reason = await session.run();
     if (reason === 'timeout') {
       process.stderr.write(`\norrery: stopped after ${timeoutSeconds} s (--timeout)\n`);
@@ -234,11 +300,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    if (timer) clearTimeout(timer);
-    restoreTerminal();
-    await debug.close();
-    traceSink?.close();
-    await backend.close();
+    for (const cleanup of cleanups.reverse()) await cleanup();
     process.stdin.pause();
   }
 }

@@ -19,11 +19,15 @@ import { Gic } from '../hw/intc/gic/gic';
 import { Pl011 } from '../hw/char/pl011/pl011';
 import { Pl031 } from '../hw/rtc/pl031';
 import { Hpet } from '../hw/timer/hpet/hpet';
+import { createVirtioMmioTransports, nextFreeTransport, plugVirtioDevice } from '../hw/virtio/transports';
+import { VirtioBlk, type VirtioBlockBackend } from '../hw/virtio/blk';
+import { VirtioRng } from '../hw/virtio/rng';
+import type { VirtioMmio } from '../hw/virtio/mmio';
 import { planBoot, type BootPlan } from './boot';
 import { handlePsci, type CpuPower, type PsciHost } from './psci';
 import { Scheduler } from './scheduler';
 import { virtDtb } from './virt-dtb';
-import { HPET_INTCAP, HPET_ROUTES, VIRT_IRQ, VIRT_MAP, VIRT_PPI } from './virt-map';
+import { HPET_INTCAP, HPET_ROUTES, VIRT_IRQ, VIRT_MAP, VIRT_PPI, VIRTIO_TRANSPORTS } from './virt-map';
 import { resetCpuForBoot, startCpuAt } from './cpu-boot';
 
 const MiB = 1024 * 1024;
@@ -53,6 +57,18 @@ export interface VirtConfig {
   readonly seed?: Uint32Array;
   /** A guest reset ends the run (resolving 'reset') instead of restarting the machine (QEMU -no-reboot). */
   readonly noReboot?: boolean;
+  /** virtio-blk disks, in command-line order (QEMU's slot order: the first takes the last transport). */
+  readonly drives?: readonly VirtDrive[];
+  /** A virtio-rng device (host cryptographic random). */
+  readonly rng?: boolean;
+}
+
+export interface VirtDrive {
+  /** An open disk image (src-emu/block's openImage fits). */
+  readonly backend: VirtioBlockBackend;
+  readonly readOnly?: boolean;
+  /** What the guest reads as the disk's serial number (GET_ID), at most 20 bytes. */
+  readonly serial?: string;
 }
 
 export class VirtConfigError extends Error {
@@ -81,6 +97,7 @@ export class VirtMachine implements PsciHost {
   readonly uart: Pl011;
   readonly rtc: Pl031;
   readonly hpet: Hpet;
+  readonly virtio: VirtioMmio[];
   readonly bootPlan: BootPlan;
   readonly dtb: Uint8Array;
   private readonly config: VirtConfig;
@@ -145,6 +162,22 @@ export class VirtMachine implements PsciHost {
     this.map(this.hpet.regs, VIRT_MAP.hpet.base);
     for (const route of HPET_ROUTES) this.hpet.irqOutput(route.output).connect(this.spi(route.spi));
 
+    this.virtio = createVirtioMmioTransports({
+      parent: this.root,
+      context,
+      container: this.systemMemory,
+      dma: this.addressSpace,
+      base: VIRT_MAP.virtio.base,
+      stride: VIRT_MAP.virtio.size,
+      count: VIRTIO_TRANSPORTS,
+      irq: (n) => this.spi(VIRT_IRQ.virtio + n),
+    });
+    config.drives?.forEach((drive, i) => {
+      const props = { readOnly: drive.readOnly ?? false, ...(drive.serial ? { serial: drive.serial } : {}) };
+      plugVirtioDevice(this.freeVirtioSlot(), VirtioBlk, `virtio-blk${i}`, props).attachBackend(drive.backend);
+    });
+    if (config.rng) plugVirtioDevice(this.freeVirtioSlot(), VirtioRng, 'virtio-rng');
+
     for (const device of this.root.children()) device.realize();
 
     this.bootPlan = planBoot({
@@ -163,6 +196,12 @@ export class VirtMachine implements PsciHost {
   private addDevice<D extends Device>(device: D): D {
     this.root.addChild(device);
     return device;
+  }
+
+  private freeVirtioSlot(): VirtioMmio {
+    const slot = nextFreeTransport(this.virtio);
+    if (slot === null) throw new VirtConfigError(`more virtio devices than the ${VIRTIO_TRANSPORTS} virtio-mmio slots`);
+    return slot;
   }
 
   private map(region: MemoryRegion, base: number): void {
