@@ -24,8 +24,12 @@ export interface GuestFiles {
   readonly manifest: GuestManifest;
 }
 
+/** Bumped whenever the initramfs changes, so caches built by an older Orrery are rebuilt. */
+export const GUEST_LAYOUT = 2;
+
 export interface GuestManifest {
   readonly guest: string;
+  readonly layout: number;
   readonly kernelPackage: string;
   readonly kernelRelease: string;
   readonly busyboxVersion: string;
@@ -50,13 +54,36 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 hostname orrery
+load_virtio() {
+  for m in virtio_ring virtio virtio_mmio virtio_blk virtio_console virtio-rng; do
+    insmod /lib/modules/virtio/$m.ko || echo "init: could not load $m"
+  done
+}
+# The virtio drivers are modules in Debian's cloud kernel: load them when a virtio-mmio slot holds a device
+# (DeviceID at +8 of each of virt's 32 slots), so boots without virtio devices do not pay for them.
+slot=0
+while [ $slot -lt 32 ]; do
+  if [ "$(devmem $((0x0a000008 + slot * 0x200)) 32 2>/dev/null)" != "0x00000000" ]; then load_virtio; break; fi
+  slot=$((slot + 1))
+done
 echo "Orrery Debian guest: $(uname -sr)"
 cd /root
 exec setsid cttyhack /bin/sh -l
 `;
 
+/** The virtio modules the init may load, as paths below lib/modules/<release>/kernel/. */
+export const VIRTIO_MODULES = [
+  'drivers/virtio/virtio_ring.ko',
+  'drivers/virtio/virtio.ko',
+  'drivers/virtio/virtio_mmio.ko',
+  'drivers/block/virtio_blk.ko',
+  'drivers/char/virtio_console.ko',
+  'drivers/char/hw_random/virtio-rng.ko',
+];
+
 export function initramfsEntries(busybox: Uint8Array, extra: readonly CpioEntry[] = []): CpioEntry[] {
   const dirs = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'mnt'];
+  dirs.push('lib', 'lib/modules', 'lib/modules/virtio');
   return [
     ...dirs.map((path): CpioEntry => ({ type: 'dir', path, mode: path === 'tmp' ? 0o1777 : 0o755 })),
     { type: 'chardev', path: 'dev/console', major: 5, minor: 1 },
@@ -136,8 +163,10 @@ export async function fetchDebianGuest(
     initrd: join(dir, 'initramfs.cpio.gz'),
     manifest: join(dir, 'manifest.json'),
   };
-  if (!options.refresh && existsSync(files.kernel) && existsSync(files.initrd) && existsSync(files.manifest)) {
-    return { ...files, manifest: JSON.parse(await readFile(files.manifest, 'utf8')) as GuestManifest };
+  if (!options.refresh && [files.kernel, files.initrd, files.manifest].every((f) => existsSync(f))) {
+    const manifest = JSON.parse(await readFile(files.manifest, 'utf8')) as GuestManifest;
+    if (manifest.layout === GUEST_LAYOUT) return { ...files, manifest };
+    log('the cached guest was built by another version: rebuilding');
   }
 
   await ensureArm64Packages(log);
@@ -162,9 +191,17 @@ export async function fetchDebianGuest(
     log('writing the initramfs');
     await mkdir(dir, { recursive: true });
     await copyFile(join(work, 'kernel', 'boot', vmlinuz), files.kernel);
-    await writeFile(files.initrd, gzipSync(writeCpio(initramfsEntries(busybox)), { level: 9 }));
+    const modules = await Promise.all(
+      VIRTIO_MODULES.map(async (path): Promise<CpioEntry> => ({
+        type: 'file',
+        path: `lib/modules/virtio/${path.slice(path.lastIndexOf('/') + 1)}`,
+        data: new Uint8Array(await readFile(join(work, 'kernel', 'lib', 'modules', kernelRelease, 'kernel', path))),
+      })),
+    );
+    await writeFile(files.initrd, gzipSync(writeCpio(initramfsEntries(busybox, modules)), { level: 9 }));
     const manifest: GuestManifest = {
       guest: DEBIAN_GUEST,
+      layout: GUEST_LAYOUT,
       kernelPackage,
       kernelRelease,
       busyboxVersion: /busybox-static_([^_]+)_/.exec(decodeURIComponent(busyboxDeb))?.[1] ?? 'unknown',
