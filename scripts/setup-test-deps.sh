@@ -14,6 +14,7 @@ have aarch64-linux-gnu-objdump || need+=(binutils-aarch64-linux-gnu)
 have dtc || need+=(device-tree-compiler)
 have gdb-multiarch || need+=(gdb-multiarch)
 have cpio || need+=(cpio)
+have mkfs.ext4 || need+=(e2fsprogs)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"
