@@ -5,7 +5,9 @@ import App from './App.vue';
 import LibraryView from './views/LibraryView.vue';
 import NewVmView from './views/NewVmView.vue';
 import VmView from './views/VmView.vue';
+import VmSettingsView from './views/VmSettingsView.vue';
 import './assets/base.css';
+import './assets/inspector.css';
 
 const router = createRouter({
   history: createWebHashHistory(),
@@ -13,6 +15,7 @@ const router = createRouter({
     { path: '/', name: 'library', component: LibraryView },
     { path: '/new', name: 'new-vm', component: NewVmView },
     { path: '/vm/:id', name: 'vm', component: VmView, props: true },
+    { path: '/vm/:id/settings', name: 'vm-settings', component: VmSettingsView, props: true },
   ],
 });
 

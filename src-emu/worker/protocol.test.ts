@@ -14,7 +14,7 @@ describe('worker protocol validation', () => {
       config: { memoryMiB: 64, cpus: 2, boot: { kind: 'demo' }, consoleWindow: 64 * 1024 },
     });
     expect(parseCommand({ type: 'console-input', bytes: new Uint8Array([104, 105]) }).success).toBe(true);
-    expect(parseCommand({ type: 'query', id: 3, kind: 'registers' }).success).toBe(true);
+    expect(parseCommand({ type: 'query', id: 3, query: { kind: 'registers' } }).success).toBe(true);
   });
 
   it('rejects unknown commands, wrong versions, impossible machines and oversized or non-byte input', () => {
@@ -28,7 +28,32 @@ describe('worker protocol validation', () => {
     expect(parseCommand({ type: 'console-input', bytes: 'hello' }).success).toBe(false);
     expect(parseCommand({ type: 'console-input', bytes: new Uint8Array(MAX_INPUT_CHUNK + 1) }).success).toBe(false);
     expect(parseCommand({ type: 'console-ack', count: -1 }).success).toBe(false);
-    expect(parseCommand({ type: 'query', id: 1, kind: 'disk-contents' }).success).toBe(false);
+    expect(parseCommand({ type: 'query', id: 1, query: { kind: 'disk-contents' } }).success).toBe(false);
+    // The first protocol's bare kind is no longer understood (version 2 carries a query object).
+    expect(parseCommand({ type: 'query', id: 1, kind: 'registers' }).success).toBe(false);
+  });
+
+  it('validates the inspector, step and trace requests', () => {
+    const query = (q: object) => parseCommand({ type: 'query', id: 1, query: q });
+    const memory = query({ kind: 'memory', space: 'virtual', address: 'ffff000040000000', length: 4096 });
+    expect(memory.success && memory.data).toEqual({
+      type: 'query',
+      id: 1,
+      query: { kind: 'memory', space: 'virtual', address: 'ffff000040000000', length: 4096, cpu: 0 },
+    });
+    expect(query({ kind: 'memory', space: 'physical', address: '0x40000000', length: 4097 }).success).toBe(false);
+    expect(query({ kind: 'memory', space: 'physical', address: '0x4000000000000000a', length: 16 }).success).toBe(
+      false,
+    );
+    expect(query({ kind: 'device', path: '' }).success).toBe(false);
+    expect(query({ kind: 'disassembly', cpu: 0, before: 65 }).success).toBe(false);
+    expect(parseCommand({ type: 'step', id: 2, cpu: 0 }).success).toBe(true);
+    expect(parseCommand({ type: 'step', id: 2, cpu: 8 }).success).toBe(false);
+    expect(parseCommand({ type: 'trace-configure', id: 3, patterns: ['pl011_*', '-pl011_irq_state'] }).success).toBe(
+      true,
+    );
+    expect(parseCommand({ type: 'trace-configure', id: 3, patterns: ['pl011_*,gic_*'] }).success).toBe(false);
+    expect(parseCommand({ type: 'trace-configure', id: 3, patterns: ['../x'] }).success).toBe(false);
   });
 
   it('checks reports from the worker just as strictly', () => {
@@ -41,14 +66,29 @@ describe('worker protocol validation', () => {
       result: { kind: 'registers', cpus: [{ index: 0, pc: '40000000' }] },
     };
     expect(parseReport(registers).success).toBe(false);
+    const step = { type: 'query-result', id: 2, result: { kind: 'step', step: { cpu: 0, from: '0', pc: '4' } } };
+    expect(parseReport(step).success).toBe(false);
+    const memory = {
+      type: 'query-result',
+      id: 3,
+      result: {
+        kind: 'memory',
+        space: 'physical',
+        cpu: 0,
+        address: '0'.repeat(16),
+        rows: [{ address: '0'.repeat(16), bytes: 'zz' }],
+      },
+    };
+    expect(parseReport(memory).success).toBe(false);
   });
 
   it('makes the runner report a bad command instead of acting on it or throwing', async () => {
     const reports: WorkerReport[] = [];
     const runner = new VmRunner((r) => reports.push(r));
     await runner.handle({ type: 'start', protocol: WORKER_PROTOCOL_VERSION, config: { memoryMiB: 'lots' } });
-    await runner.handle({ type: 'query', id: 1, kind: 'registers' });
-    expect(reports.map((r) => r.type)).toEqual(['command-error', 'query-error']);
+    await runner.handle({ type: 'query', id: 1, query: { kind: 'registers' } });
+    await runner.handle({ type: 'step', id: 2, cpu: 0 });
+    expect(reports.map((r) => r.type)).toEqual(['command-error', 'query-error', 'query-error']);
     expect(runner.state).toBe('starting');
   });
 });

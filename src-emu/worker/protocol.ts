@@ -10,11 +10,31 @@
  *   input bytes the guest's UART has taken), so main releases more only as the guest reads.
  */
 import { z } from 'zod';
-import { InspectorQueryKindSchema, InspectorResultSchema } from '../../src-shared/api/inspector';
+import {
+  InspectorQuerySchema,
+  InspectorResultSchema,
+  StepResultSchema,
+  TracePatternSchema,
+} from '../../src-shared/api/inspector';
 
-export type { CpuRegisters, DeviceNode, InspectorQueryKind, InspectorResult } from '../../src-shared/api/inspector';
+export type {
+  CpuRegisters,
+  DeviceNode,
+  InspectorQuery,
+  InspectorQueryKind,
+  InspectorResult,
+  ParsedInspectorQuery,
+  StepResult,
+} from '../../src-shared/api/inspector';
 
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
+
+/** What a request (query, step, trace configuration) answers with. */
+export const WorkerAnswerSchema = z.union([
+  InspectorResultSchema,
+  z.object({ kind: z.literal('step'), step: StepResultSchema }),
+]);
+export type WorkerAnswer = z.infer<typeof WorkerAnswerSchema>;
 
 /** Largest console input chunk main may send in one message. */
 export const MAX_INPUT_CHUNK = 64 * 1024;
@@ -63,7 +83,16 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('power-off') }),
   z.object({ type: z.literal('console-input'), bytes: bytes.refine((b) => b.length <= MAX_INPUT_CHUNK) }),
   z.object({ type: z.literal('console-ack'), count: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('query'), id: z.number().int().nonnegative(), kind: InspectorQueryKindSchema }),
+  /** A read-only inspector query; answered by query-result or query-error with the same id. */
+  z.object({ type: z.literal('query'), id: z.number().int().nonnegative(), query: InspectorQuerySchema }),
+  /** Executes one instruction on a vCPU of the paused machine (answered like a query). */
+  z.object({ type: z.literal('step'), id: z.number().int().nonnegative(), cpu: z.number().int().min(0).max(7) }),
+  /** Replaces the trace patterns (QEMU's -trace list); answers with the events and patterns in force. */
+  z.object({
+    type: z.literal('trace-configure'),
+    id: z.number().int().nonnegative(),
+    patterns: z.array(TracePatternSchema).max(64),
+  }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommandSchema>;
 
@@ -76,7 +105,7 @@ export const WorkerReportSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('console-output'), bytes }),
   /** Running total of console input bytes the guest has taken. */
   z.object({ type: z.literal('console-consumed'), total: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('query-result'), id: z.number().int(), result: InspectorResultSchema }),
+  z.object({ type: z.literal('query-result'), id: z.number().int(), result: WorkerAnswerSchema }),
   z.object({ type: z.literal('query-error'), id: z.number().int(), error: z.string() }),
   /** A command that failed validation or cannot be done in the current state. */
   z.object({ type: z.literal('command-error'), error: z.string() }),

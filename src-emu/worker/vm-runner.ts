@@ -7,15 +7,17 @@ import { readFile } from 'node:fs/promises';
 import { BridgeBackend } from '../core/chardev';
 import { VirtMachine } from '../machine/virt';
 import { DEMO_GUEST } from '../cli/run';
+import { Debugger } from '../debug/debugger';
 import { inspect } from './inspector';
-import type { InspectorQueryKind, MachineConfig, MachineState, WorkerReport } from './protocol';
+import type { MachineConfig, MachineState, WorkerAnswer, WorkerReport } from './protocol';
 import { parseCommand } from './protocol';
+import { hex64 } from './guest-views';
+import { TraceFeed } from './trace-feed';
 
 /** How often pending console input is checked for what the guest has taken meanwhile. */
 const CONSUMED_POLL_MS = 20;
 
 /** Stop reasons this runner asks the machine for. */
-const STOP_PAUSE = 'pause';
 const STOP_POWER_OFF = 'power-off';
 const STOP_RESET = 'user-reset';
 
@@ -23,6 +25,9 @@ export type PostReport = (report: WorkerReport) => void;
 
 export class VmRunner {
   private machine: VirtMachine | null = null;
+  /** Pause, single-step and resume: the machine parks at an instruction boundary with virtual time frozen. */
+  private debugger: Debugger | null = null;
+  private trace: TraceFeed | null = null;
   private serial: BridgeBackend | null = null;
   private current: MachineState = 'starting';
   private inputReceived = 0;
@@ -47,11 +52,9 @@ export class VmRunner {
       case 'start':
         return this.start(command.config);
       case 'pause':
-        if (this.current === 'running') this.machine?.stop(STOP_PAUSE);
-        return;
+        return this.pause();
       case 'resume':
-        if (this.current === 'paused') this.runMachine();
-        return;
+        return this.resume();
       case 'reset':
         return this.reset();
       case 'power-off':
@@ -62,7 +65,11 @@ export class VmRunner {
         this.serial?.ack(command.count);
         return;
       case 'query':
-        return this.query(command.id, command.kind);
+        return this.answer(command.id, (machine) => inspect(machine, command.query, { trace: this.trace! }));
+      case 'step':
+        return this.answer(command.id, () => this.step(command.cpu));
+      case 'trace-configure':
+        return this.answer(command.id, () => this.trace!.configure(command.patterns));
       default: {
         const never: never = command;
         this.post({ type: 'command-error', error: `unhandled command ${JSON.stringify(never)}` });
@@ -81,6 +88,8 @@ export class VmRunner {
         window: config.consoleWindow,
       });
       this.machine = await this.buildMachine(config, this.serial);
+      this.debugger = new Debugger(this.machine);
+      this.trace = new TraceFeed(this.machine.clock);
     } catch (error) {
       this.setState('crashed', describeError(error));
       return;
@@ -115,12 +124,34 @@ export class VmRunner {
     );
   }
 
+  private pause(): void {
+    if (this.current !== 'running') return;
+    this.debugger!.pause();
+    this.setState('paused');
+  }
+
+  private resume(): void {
+    if (this.current !== 'paused') return;
+    this.debugger!.resume();
+    this.setState('running');
+  }
+
+  /** One instruction on vCPU `cpu` of the paused machine. */
+  private step(cpu: number): WorkerAnswer {
+    if (this.current !== 'paused') throw new Error(`pause the machine before stepping (it is ${this.current})`);
+    const dbg = this.debugger!;
+    if (cpu >= dbg.cpus.length) throw new Error(`this machine has no CPU ${cpu}`);
+    if (!dbg.isRunnable(cpu)) throw new Error(`CPU ${cpu} is powered off`);
+    const from = dbg.pcOf(cpu);
+    const event = dbg.step(cpu);
+    return { kind: 'step', step: { cpu, from: hex64(from), pc: hex64(event.pc), cause: event.cause } };
+  }
+
   private onMachineStopped(reason: string): void {
     if (reason === STOP_RESET) {
       this.resetMachine();
       this.runMachine();
-    } else if (reason === STOP_PAUSE) this.setState('paused');
-    else if (reason === STOP_POWER_OFF) this.setState('stopped', 'powered off');
+    } else if (reason === STOP_POWER_OFF) this.setState('stopped', 'powered off');
     else if (reason === 'poweroff') this.setState('stopped', 'the guest powered off');
     else this.setState('stopped', reason);
   }
@@ -135,8 +166,9 @@ export class VmRunner {
   }
 
   private powerOff(): void {
-    if (this.current === 'running') this.machine?.stop(STOP_POWER_OFF);
-    else if (this.current === 'paused' || this.current === 'starting') this.setState('stopped', 'powered off');
+    // A paused machine is parked inside run(): stopping it ends that run like a running one's.
+    if (this.current === 'running' || this.current === 'paused') this.machine?.stop(STOP_POWER_OFF);
+    else if (this.current === 'starting') this.setState('stopped', 'powered off');
   }
 
   private consoleInput(bytes: Uint8Array): void {
@@ -164,13 +196,14 @@ export class VmRunner {
     }
   }
 
-  private query(id: number, kind: InspectorQueryKind): void {
+  /** Runs a request against the machine and reports its answer or its error under `id`. */
+  private answer(id: number, produce: (machine: VirtMachine) => WorkerAnswer): void {
     if (this.machine === null) {
       this.post({ type: 'query-error', id, error: 'the machine is not built yet' });
       return;
     }
     try {
-      this.post({ type: 'query-result', id, result: inspect(this.machine, kind) });
+      this.post({ type: 'query-result', id, result: produce(this.machine) });
     } catch (error) {
       this.post({ type: 'query-error', id, error: describeError(error) });
     }
@@ -179,6 +212,7 @@ export class VmRunner {
   private setState(state: MachineState, reason?: string): void {
     this.current = state;
     if (state === 'stopped' || state === 'crashed') {
+      this.trace?.close();
       this.serial?.flush();
       this.reportConsumed();
     }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
 import { LibraryStore } from '../store/library-store';
 import { defaultStorePath } from '../store/paths';
+import { defaultCacheDir } from '../../src-emu/cli/guest/debian';
 import { openSession, type ServiceContext } from '../services/handlers';
 import { VmHost } from '../vm/vm-host';
 import { bundledWorkerPath } from '../vm/worker-path';
@@ -16,7 +17,13 @@ async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const port = process.env.ORRERY_PORT ? Number(process.env.ORRERY_PORT) : 0;
   const host = new VmHost({ store, workerPath: bundledWorkerPath(here) });
-  const ctx: ServiceContext = { store, host, transport: 'browser', version: APP_VERSION };
+  const ctx: ServiceContext = {
+    store,
+    host,
+    transport: 'browser',
+    version: APP_VERSION,
+    guestCacheDir: defaultCacheDir(),
+  };
   const server = await startBrowserServer({
     openSession: (emit) => openSession(ctx, emit),
     rendererDir: process.env.ORRERY_RENDERER_DIR ?? join(here, '..', 'renderer'),

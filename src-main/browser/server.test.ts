@@ -20,7 +20,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'secret.txt'), 'do not serve');
   const store = new LibraryStore(join(dir, 'library'));
   host = new VmHost({ store, workerPath: new URL('../../src-emu/worker/dev-entry.mjs', import.meta.url) });
-  const ctx = { store, host, transport: 'browser' as const, version: '0.0.0-test' };
+  const ctx = { store, host, transport: 'browser' as const, version: '0.0.0-test', guestCacheDir: join(dir, 'cache') };
   server = await startBrowserServer({
     openSession: (emit) => openSession(ctx, emit),
     rendererDir: join(dir, 'renderer'),

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dispatch } from '../../src-shared/api/dispatch';
 import { LibraryStore } from '../store/library-store';
 import { defaultStorePath } from '../store/paths';
+import { defaultCacheDir } from '../../src-emu/cli/guest/debian';
 import { openSession, type ApiSession, type FilePickOptions, type ServiceContext } from '../services/handlers';
 import { VmHost } from '../vm/vm-host';
 import { bundledWorkerPath } from '../vm/worker-path';
@@ -67,7 +68,14 @@ async function main(): Promise<void> {
   const store = new LibraryStore(defaultStorePath());
   await mkdir(store.root, { recursive: true });
   const host = new VmHost({ store, workerPath: bundledWorkerPath(here) });
-  const ctx: ServiceContext = { store, host, transport: 'electron', version: APP_VERSION, pickFile };
+  const ctx: ServiceContext = {
+    store,
+    host,
+    transport: 'electron',
+    version: APP_VERSION,
+    guestCacheDir: defaultCacheDir(),
+    pickFile,
+  };
   ipcMain.handle(API_CHANNEL, (event, request: unknown) => dispatch(sessionFor(ctx, event.sender).handlers, request));
   app.on('before-quit', () => void host.shutdown());
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

@@ -8,6 +8,7 @@
 import type { ApiHandlers, EventSink, VmStatus, VmSummary } from '../../src-shared/api/contract';
 import { base64ToBytes, bytesToBase64 } from '../../src-shared/api/bytes';
 import type { LibraryStore } from '../store/library-store';
+import { GUEST_CATALOG, prepareGuest } from '../guests/guest-catalog';
 import type { VmHost, VmStatus as HostStatus } from '../vm/vm-host';
 
 export interface FilePickOptions {
@@ -20,6 +21,8 @@ export interface ServiceContext {
   readonly host: VmHost;
   readonly transport: 'electron' | 'browser';
   readonly version: string;
+  /** Where catalog guests are fetched to (the same cache as `orrery guest fetch`). */
+  readonly guestCacheDir: string;
   /** The native file picker; absent in browser mode, where paths are typed in. */
   readonly pickFile?: (options: FilePickOptions) => Promise<string | null>;
 }
@@ -32,6 +35,14 @@ export interface ApiSession {
 
 function toStatus(status: HostStatus): VmStatus {
   return { state: status.state, ...(status.reason ? { reason: status.reason } : {}) };
+}
+
+/** Why a running VM's settings cannot change, in the words the settings view shows. */
+export function runningSettingsMessage(id: string, state: string): string {
+  return (
+    `'${id}' is ${state}: memory, CPUs and the boot source are the machine's hardware and are fixed while it ` +
+    'exists. Stop it, change the settings, and start it again.'
+  );
 }
 
 function withRuntime(summary: VmSummary, host: VmHost): VmSummary {
@@ -58,11 +69,16 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
       const config = await store.create(input);
       return { id: config.id, name: config.name, state: 'stopped', config };
     },
-    'vms.delete': async (id) => {
+    'vms.delete': async (id, options) => {
       if (host.isActive(id)) throw new Error(`'${id}' is ${host.status(id).state}: stop it before deleting it`);
-      await store.remove(id);
+      const result = await store.remove(id, { keepFiles: options?.keepFiles ?? false });
       host.forget(id);
-      return null;
+      return result;
+    },
+    'vms.update': async (id, settings) => {
+      if (host.isActive(id)) throw new Error(runningSettingsMessage(id, host.status(id).state));
+      const config = await store.update(id, settings);
+      return withRuntime({ id, name: config.name, state: 'stopped', config }, host);
     },
     'vms.start': async (id) => toStatus(await host.start(id)),
     'vms.pause': async (id) => toStatus(await host.pause(id)),
@@ -70,7 +86,16 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
     'vms.reset': async (id) => toStatus(await host.reset(id)),
     'vms.powerOff': async (id) => toStatus(await host.powerOff(id)),
     'vms.forceStop': async (id) => toStatus(await host.forceStop(id)),
-    'vms.inspect': async (id, kind) => host.inspect(id, kind),
+    'vms.inspect': async (id, query) => host.inspect(id, query),
+    'vms.step': async (id, cpu) => host.step(id, cpu),
+    'vms.traceConfigure': async (id, patterns) => {
+      const state = await host.configureTrace(id, patterns);
+      if (state.kind !== 'trace-events') throw new Error('unexpected answer to a trace configuration');
+      return state;
+    },
+    'guests.catalog': async () => [...GUEST_CATALOG],
+    'guests.prepare': async (guest) =>
+      prepareGuest(guest, { cacheDir: ctx.guestCacheDir, onProgress: (progress) => emit('guest.progress', progress) }),
     'console.attach': async (id) => {
       attached.add(id);
       const snapshot = host.consoleSnapshot(id);

@@ -74,6 +74,34 @@ describe('LibraryStore', () => {
     await expect(store.remove('../etc')).rejects.toThrow(/no VM/);
   });
 
+  it('updates settings with the wizard schema, keeping id and creation time', async () => {
+    const config = await store.create(demo);
+    const updated = await store.update('my-demo', { ...demo, name: 'Bigger', memoryMiB: 256, cpus: 2 });
+    expect(updated).toEqual({ ...config, name: 'Bigger', memoryMiB: 256, cpus: 2 });
+    expect(await store.read('my-demo')).toEqual(updated);
+    await expect(store.update('my-demo', { ...demo, memoryMiB: 8 })).rejects.toThrow(/at least 16 MiB/);
+    await expect(store.update('my-demo', { ...demo, name: '  ' })).rejects.toThrow(/a name is required/);
+    expect((await store.read('my-demo')).memoryMiB).toBe(256);
+  });
+
+  it('deletes keeping the files other than vm.json in kept/, out of the library listing', async () => {
+    await store.create(demo);
+    await writeFile(join(root, 'vms', 'my-demo', 'console.log'), 'hello\n');
+    await writeFile(join(root, 'vms', 'my-demo', 'notes.txt'), 'n');
+    const result = await store.remove('my-demo', { keepFiles: true }, new Date('2026-01-02T03:04:05.006Z'));
+    expect(result).toEqual({
+      kept: ['console.log', 'notes.txt'],
+      keptIn: join(root, 'kept', 'my-demo-2026-01-02T03-04-05-006Z'),
+    });
+    expect(await readdir(result.keptIn!)).toEqual(['console.log', 'notes.txt']);
+    expect(await readFile(join(result.keptIn!, 'console.log'), 'utf8')).toBe('hello\n');
+    expect(await store.list()).toEqual([]);
+    // Nothing to keep: the folder simply goes.
+    await store.create(demo);
+    expect(await store.remove('my-demo', { keepFiles: true })).toEqual({ kept: [], keptIn: null });
+    expect(await readdir(join(root, 'vms'))).toEqual([]);
+  });
+
   it('leaves no temporary files behind after writes', async () => {
     const config = await store.create(demo);
     await store.write({ ...config, name: 'Renamed' });

@@ -2,15 +2,23 @@
  * The VM library on disk: one folder per VM under <store>/vms/<id>/, holding vm.json (and later disks,
  * snapshots and console logs). A damaged vm.json makes that one VM show as broken; the others still load.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { NewVm, VmConfig } from '../../src-shared/api/vm-config';
-import { NewVmSchema, VM_CONFIG_VERSION, VmConfigSchema } from '../../src-shared/api/vm-config';
+import type { NewVm, VmConfig, VmSettings } from '../../src-shared/api/vm-config';
+import { NewVmSchema, VM_CONFIG_VERSION, VmConfigSchema, VmSettingsSchema } from '../../src-shared/api/vm-config';
 import type { VmSummary } from '../../src-shared/api/contract';
 import { writeFileAtomic } from './atomic-file';
 
 const CONFIG_FILE = 'vm.json';
+/** Where a deleted VM's kept files go, one folder per deletion (outside vms/, so it is not listed as a VM). */
+const KEPT_DIR = 'kept';
+
+export interface RemoveResult {
+  /** Names of the files kept, sorted; empty when nothing was kept. */
+  readonly kept: string[];
+  readonly keptIn: string | null;
+}
 
 export class LibraryStore {
   constructor(readonly root: string) {}
@@ -75,9 +83,37 @@ export class LibraryStore {
     await writeFileAtomic(join(this.vmDir(valid.id), CONFIG_FILE), JSON.stringify(valid, null, 2) + '\n');
   }
 
-  async remove(id: string): Promise<void> {
+  /** Changes a VM's settings (validated by the wizard's schema); id and times stay. */
+  async update(id: string, settings: VmSettings): Promise<VmConfig> {
+    const fields = VmSettingsSchema.parse(settings);
+    const config = await this.read(id);
+    const updated: VmConfig = { ...config, ...fields };
+    await this.write(updated);
+    return updated;
+  }
+
+  /**
+   * Deletes a VM. With `keepFiles`, only vm.json goes: the folder's other files (console log, later disks)
+   * move to <store>/kept/<id>-<time>/ and are listed in the result. Without, the folder goes entirely.
+   */
+  async remove(id: string, options: { keepFiles?: boolean } = {}, now = new Date()): Promise<RemoveResult> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new Error(`no VM '${id}'`);
-    await rm(this.vmDir(id), { recursive: true, force: false });
+    const dir = this.vmDir(id);
+    if (!options.keepFiles) {
+      await rm(dir, { recursive: true, force: false });
+      return { kept: [], keptIn: null };
+    }
+    const kept = (await readdir(dir)).filter((name) => name !== CONFIG_FILE).sort();
+    await rm(join(dir, CONFIG_FILE), { force: true });
+    if (kept.length === 0) {
+      await rm(dir, { recursive: true });
+      return { kept: [], keptIn: null };
+    }
+    const stamp = now.toISOString().replace(/[:.]/g, '-');
+    const keptIn = join(this.root, KEPT_DIR, `${id}-${stamp}`);
+    await mkdir(join(this.root, KEPT_DIR), { recursive: true });
+    await rename(dir, keptIn);
+    return { kept, keptIn };
   }
 
   private async summarize(id: string): Promise<VmSummary> {

@@ -10,7 +10,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LibraryStore } from '../store/library-store';
-import type { InspectorQueryKind, InspectorResult, WorkerCommand, WorkerReport } from '../../src-emu/worker/protocol';
+import type {
+  InspectorQuery,
+  InspectorQueryKind,
+  InspectorResult,
+  StepResult,
+  WorkerAnswer,
+  WorkerCommand,
+  WorkerReport,
+} from '../../src-emu/worker/protocol';
 import { MAX_INPUT_CHUNK, parseReport, WORKER_PROTOCOL_VERSION } from '../../src-emu/worker/protocol';
 import { ByteRing } from './byte-ring';
 import { ConsoleLog } from './console-log';
@@ -62,7 +70,7 @@ class VmRuntime {
   inputConsumed = 0;
   inputWaiters: InputWaiter[] = [];
   nextQueryId = 1;
-  readonly queries = new Map<number, { resolve: (r: InspectorResult) => void; reject: (e: Error) => void }>();
+  readonly queries = new Map<number, { resolve: (r: WorkerAnswer) => void; reject: (e: Error) => void }>();
 
   constructor(
     readonly scrollback: ByteRing,
@@ -194,12 +202,38 @@ export class VmHost {
     this.runtimes.delete(id);
   }
 
-  async inspect(id: string, kind: InspectorQueryKind): Promise<InspectorResult> {
-    const runtime = this.active(id, ['running', 'paused']);
+  /** A read-only inspector query (registers, devices, memory, trace records...). */
+  async inspect(id: string, request: InspectorQuery | InspectorQueryKind): Promise<InspectorResult> {
+    const query = typeof request === 'string' ? { kind: request } : request;
+    const answer = await this.request(id, ['running', 'paused'], (queryId) => ({ type: 'query', id: queryId, query }));
+    if (answer.kind === 'step') throw new VmHostError('the VM worker answered a query with a step');
+    return answer;
+  }
+
+  /** Executes one instruction on a vCPU of a paused VM; resolves with where its PC went. */
+  async step(id: string, cpu: number): Promise<StepResult> {
+    const answer = await this.request(id, ['paused'], (queryId) => ({ type: 'step', id: queryId, cpu }));
+    if (answer.kind !== 'step') throw new VmHostError('the VM worker answered a step with something else');
+    return answer.step;
+  }
+
+  /** Replaces the VM's trace patterns; resolves with the events and patterns now in force. */
+  async configureTrace(id: string, patterns: readonly string[]): Promise<InspectorResult> {
+    const answer = await this.request(id, ['running', 'paused'], (queryId) => ({
+      type: 'trace-configure',
+      id: queryId,
+      patterns: [...patterns],
+    }));
+    if (answer.kind !== 'trace-events') throw new VmHostError('unexpected answer to a trace configuration');
+    return answer;
+  }
+
+  private request(id: string, states: readonly VmRunState[], command: (queryId: number) => WorkerCommand) {
+    const runtime = this.active(id, states);
     const queryId = runtime.nextQueryId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<WorkerAnswer>((resolve, reject) => {
       runtime.queries.set(queryId, { resolve, reject });
-      this.send(runtime, { type: 'query', id: queryId, kind });
+      this.send(runtime, command(queryId));
     });
   }
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AppInfo, VmStatus, VmSummary } from '../../src-shared/api/contract';
-import type { NewVm } from '../../src-shared/api/vm-config';
+import type { AppInfo, DeleteResult, VmStatus, VmSummary } from '../../src-shared/api/contract';
+import type { NewVm, VmSettings } from '../../src-shared/api/vm-config';
 import { api, events } from '../api/client';
 
 export type PowerAction = 'start' | 'pause' | 'resume' | 'reset' | 'powerOff' | 'forceStop';
@@ -26,6 +26,8 @@ export const useLibraryStore = defineStore('library', () => {
   const busy = ref<Record<string, PowerAction | 'delete'>>({});
   /** VM id -> the last failed action's message. */
   const actionErrors = ref<Record<string, string>>({});
+  /** A message for the library page about the last finished action (e.g. what a delete kept). */
+  const notice = ref<string | null>(null);
 
   const storePath = computed(() => info.value?.storePath ?? '');
   const isEmpty = computed(() => loaded.value && vms.value.length === 0 && error.value === null);
@@ -83,11 +85,21 @@ export const useLibraryStore = defineStore('library', () => {
     return run(id, action, async () => applyStatus(id, await api[POWER_METHODS[action]](id)));
   }
 
-  function remove(id: string): Promise<boolean> {
+  /** Deletes a stopped VM; with keepFiles its other files are kept, and `notice` says what and where. */
+  function remove(id: string, keepFiles = false): Promise<boolean> {
+    const name = byId(id)?.name ?? id;
     return run(id, 'delete', async () => {
-      await api['vms.delete'](id);
+      const result: DeleteResult = await api['vms.delete'](id, { keepFiles });
       vms.value = vms.value.filter((vm) => vm.id !== id);
+      notice.value = describeDelete(name, result);
     });
+  }
+
+  /** Saves a stopped VM's settings; throws with the app's message when they cannot change. */
+  async function update(id: string, settings: VmSettings): Promise<VmSummary> {
+    const updated = await api['vms.update'](id, settings);
+    vms.value = vms.value.map((vm) => (vm.id === id ? updated : vm));
+    return updated;
   }
 
   return {
@@ -105,8 +117,15 @@ export const useLibraryStore = defineStore('library', () => {
     create,
     power,
     remove,
+    update,
+    notice,
   };
 });
+
+function describeDelete(name: string, result: DeleteResult): string {
+  if (result.keptIn === null) return `Deleted ${name}.`;
+  return `Deleted ${name}. Kept ${result.kept.join(', ')} in ${result.keptIn}.`;
+}
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -4,8 +4,15 @@
  * answer and event is validated against these schemas on the receiving side.
  */
 import { z } from 'zod';
-import { InspectorQueryKindSchema, InspectorResultSchema } from './inspector';
-import { NewVmSchema, VmConfigSchema } from './vm-config';
+import {
+  InspectorRequestSchema,
+  InspectorResultSchema,
+  StepResultSchema,
+  TraceEventInfoSchema,
+  TracePatternSchema,
+} from './inspector';
+import { GuestCatalogEntrySchema, GuestIdSchema, GuestProgressSchema, PreparedGuestSchema } from './guests';
+import { NewVmSchema, VmConfigSchema, VmSettingsSchema } from './vm-config';
 
 /** 'broken': the VM's folder cannot be read (see `problem`); the others are power states. */
 export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'crashed', 'broken']);
@@ -60,12 +67,35 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 
 const VmId = z.string().min(1).max(64);
 
+export const DeleteOptionsSchema = z.object({
+  /** Keep the VM's other files (console log, later disks) in the library's kept/ folder; only vm.json goes. */
+  keepFiles: z.boolean(),
+});
+export type DeleteOptions = z.infer<typeof DeleteOptionsSchema>;
+
+export const DeleteResultSchema = z.object({
+  /** Names of the files kept (empty when nothing was kept). */
+  kept: z.array(z.string()),
+  /** The folder now holding them, or null. */
+  keptIn: z.string().nullable(),
+});
+export type DeleteResult = z.infer<typeof DeleteResultSchema>;
+
+export const TraceStateSchema = z.object({
+  kind: z.literal('trace-events'),
+  patterns: z.array(z.string()),
+  events: z.array(TraceEventInfoSchema),
+});
+
 /** Method name -> parameter tuple and result schemas. */
 export const apiMethods = {
   'app.info': { params: z.tuple([]), result: AppInfoSchema },
   'vms.list': { params: z.tuple([]), result: z.array(VmSummarySchema) },
   'vms.create': { params: z.tuple([NewVmSchema]), result: VmSummarySchema },
-  'vms.delete': { params: z.tuple([VmId]), result: z.null() },
+  /** Deletes a stopped VM; with keepFiles its files other than vm.json are kept (and listed in the result). */
+  'vms.delete': { params: z.tuple([VmId, DeleteOptionsSchema.optional()]), result: DeleteResultSchema },
+  /** Changes a stopped VM's name, boot source, memory and CPUs (a running machine's hardware is fixed). */
+  'vms.update': { params: z.tuple([VmId, VmSettingsSchema]), result: VmSummarySchema },
   'vms.start': { params: z.tuple([VmId]), result: VmStatusSchema },
   'vms.pause': { params: z.tuple([VmId]), result: VmStatusSchema },
   'vms.resume': { params: z.tuple([VmId]), result: VmStatusSchema },
@@ -74,7 +104,19 @@ export const apiMethods = {
   'vms.powerOff': { params: z.tuple([VmId]), result: VmStatusSchema },
   /** Ends the VM's worker at once. */
   'vms.forceStop': { params: z.tuple([VmId]), result: VmStatusSchema },
-  'vms.inspect': { params: z.tuple([VmId, InspectorQueryKindSchema]), result: InspectorResultSchema },
+  /** A read-only look inside a running or paused VM (a query object, or the kind of a parameterless one). */
+  'vms.inspect': { params: z.tuple([VmId, InspectorRequestSchema]), result: InspectorResultSchema },
+  /** Executes one instruction on a vCPU of a paused VM. */
+  'vms.step': { params: z.tuple([VmId, z.number().int().min(0).max(7)]), result: StepResultSchema },
+  /** Replaces the VM's trace patterns (e.g. ['pl011_*']); events then gather for `trace-records` queries. */
+  'vms.traceConfigure': { params: z.tuple([VmId, z.array(TracePatternSchema).max(64)]), result: TraceStateSchema },
+  /** The guest catalog (resources/guests/catalog.json). */
+  'guests.catalog': { params: z.tuple([]), result: z.array(GuestCatalogEntrySchema) },
+  /**
+   * Makes a catalog guest ready to boot, fetching it into the app's cache when needed; progress arrives as
+   * `guest.progress` events on this connection.
+   */
+  'guests.prepare': { params: z.tuple([GuestIdSchema]), result: PreparedGuestSchema },
   /** Starts `console.output` events for this VM on this connection and returns the scrollback. */
   'console.attach': { params: z.tuple([VmId]), result: ConsoleSnapshotSchema },
   'console.detach': { params: z.tuple([VmId]), result: z.null() },
@@ -128,6 +170,7 @@ export const ConsoleOutputEventSchema = z.object({
 export const apiEvents = {
   'vm.state': VmStateEventSchema,
   'console.output': ConsoleOutputEventSchema,
+  'guest.progress': GuestProgressSchema,
 } as const;
 
 export type ApiEvent = keyof typeof apiEvents;

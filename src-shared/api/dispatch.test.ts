@@ -12,8 +12,10 @@ const handlers: ApiHandlers = {
     calls.push([input]);
     return { id: 'x', name: input.name, state: 'stopped' };
   },
-  'vms.delete': async () => {
-    throw new Error('no VM here');
+  'vms.delete': async (id, options) => {
+    if (id === 'none') throw new Error('no VM here');
+    calls.push([id, options]);
+    return { kept: [], keptIn: null };
   },
   'vms.start': async () => ({ state: 'running' }),
   'vms.pause': async () => ({ state: 'paused' }),
@@ -21,7 +23,17 @@ const handlers: ApiHandlers = {
   'vms.reset': async () => ({ state: 'running' }),
   'vms.powerOff': async () => ({ state: 'stopped' }),
   'vms.forceStop': async () => ({ state: 'stopped', reason: 'forced stop' }),
-  'vms.inspect': async () => ({ kind: 'memory-map', entries: [] }),
+  'vms.inspect': async (id, query) => {
+    calls.push([id, query]);
+    return { kind: 'memory-map', entries: [] };
+  },
+  'vms.update': async (id, settings) => ({ id, name: settings.name, state: 'stopped' }),
+  'vms.step': async (_id, cpu) => ({ cpu, from: '0'.repeat(16), pc: '0'.repeat(15) + '4', cause: 'step' }),
+  'vms.traceConfigure': async (_id, patterns) => ({ kind: 'trace-events', patterns, events: [] }),
+  'guests.catalog': async () => [],
+  'guests.prepare': async () => {
+    throw new Error('no apt here');
+  },
   'console.attach': async () => ({ start: 0, end: 0, data: '' }),
   'console.detach': async () => null,
   'console.input': async (id, data) => {
@@ -77,17 +89,69 @@ describe('dispatch', () => {
   });
 
   it('reports handler failures as errors, not crashes', async () => {
-    expect(await dispatch(handlers, { id: 3, method: 'vms.delete', params: ['a'] })).toEqual({
+    expect(await dispatch(handlers, { id: 3, method: 'vms.delete', params: ['none'] })).toEqual({
       id: 3,
       ok: false,
       error: 'no VM here',
     });
   });
 
+  it('passes inspector queries on normalised: a bare kind becomes a query object', async () => {
+    calls.length = 0;
+    const ok = (params: unknown[]) => dispatch(handlers, { id: 1, method: 'vms.inspect', params });
+    expect((await ok(['vm', 'registers'])).ok).toBe(true);
+    expect((await ok(['vm', { kind: 'memory', space: 'physical', address: '0x40000000', length: 64 }])).ok).toBe(true);
+    expect((await ok(['vm', { kind: 'disassembly', cpu: 1 }])).ok).toBe(true);
+    expect(calls).toEqual([
+      ['vm', { kind: 'registers' }],
+      ['vm', { kind: 'memory', space: 'physical', address: '0x40000000', length: 64, cpu: 0 }],
+      ['vm', { kind: 'disassembly', cpu: 1, before: 8, after: 16 }],
+    ]);
+  });
+
+  it('refuses malformed inspector, step and trace requests before any handler runs', async () => {
+    calls.length = 0;
+    const send = (method: string, params: unknown[]) => dispatch(handlers, { id: 2, method, params });
+    const memory = (extra: object) => ({
+      kind: 'memory',
+      space: 'physical',
+      address: '40000000',
+      length: 16,
+      ...extra,
+    });
+    for (const bad of [
+      memory({ address: '0x1_0000' }), // not hex digits only
+      memory({ address: '0x' + '1'.repeat(17) }), // more than 64 bits
+      memory({ length: 4097 }), // over one read
+      memory({ space: 'io' }),
+      { kind: 'disassembly', cpu: 8 },
+      { kind: 'device' },
+      'trace',
+    ]) {
+      expect((await send('vms.inspect', ['vm', bad])).ok, JSON.stringify(bad)).toBe(false);
+    }
+    expect((await send('vms.step', ['vm', -1])).ok).toBe(false);
+    expect((await send('vms.traceConfigure', ['vm', ['pl011_*; rm -rf']])).ok).toBe(false);
+    expect((await send('vms.traceConfigure', ['vm', ['pl011_*', '-pl011_irq_state']])).ok).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
+  it('takes delete options as an optional second parameter', async () => {
+    calls.length = 0;
+    const send = (params: unknown[]) => dispatch(handlers, { id: 4, method: 'vms.delete', params });
+    expect((await send(['a'])).ok).toBe(true);
+    expect((await send(['b', { keepFiles: true }])).ok).toBe(true);
+    expect((await send(['c', { keepFiles: 'yes' }])).ok).toBe(false);
+    expect(calls).toEqual([
+      ['a', undefined],
+      ['b', { keepFiles: true }],
+    ]);
+  });
+
   it('drives handlers through the typed proxy', async () => {
     const api = createApiProxy((method, params) => dispatch(handlers, { id: 1, method, params }));
     expect((await api['app.info']()).version).toBe('1.2.3');
-    await expect(api['vms.delete']('a')).rejects.toThrow('no VM here');
+    await expect(api['vms.delete']('none')).rejects.toThrow('no VM here');
   });
 });
 

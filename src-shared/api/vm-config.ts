@@ -34,3 +34,7 @@ export type VmConfig = z.infer<typeof VmConfigSchema>;
 /** What the wizard sends to create a VM; the store fills in id and times. */
 export const NewVmSchema = VmConfigSchema.pick({ name: true, boot: true, memoryMiB: true, cpus: true });
 export type NewVm = z.infer<typeof NewVmSchema>;
+
+/** What the settings view may change on a stopped VM: the same fields, checked by the same rules. */
+export const VmSettingsSchema = NewVmSchema;
+export type VmSettings = z.infer<typeof VmSettingsSchema>;

@@ -127,11 +127,13 @@ describe('a VM from wizard to console (browser mode, real emulator)', () => {
 
   it('shows the machine inspector for the running VM', async () => {
     await page.getByRole('tab', { name: 'Machine' }).click();
+    await page.getByRole('tab', { name: 'CPU' }).click();
     const registers = page.getByRole('region', { name: 'CPU 0 registers' });
     await registers.waitFor();
     expect(await registers.getByRole('heading').textContent()).toMatch(/CPU 0.*EL1/);
+    await page.getByRole('tab', { name: 'Memory map' }).click();
     const memoryMap = page.getByRole('region', { name: 'Memory map' });
-    expect(await memoryMap.getByRole('cell', { name: '0x0040000000' }).count()).toBe(1);
+    await memoryMap.getByRole('cell', { name: '0x0040000000' }).waitFor();
     await shot('vm-machine');
     await page.getByRole('tab', { name: 'Console' }).click();
   });
@@ -172,7 +174,7 @@ describe('a VM from wizard to console (browser mode, real emulator)', () => {
     const item = page.getByRole('listitem', { name: 'Demo' });
     await item.getByRole('status').filter({ hasText: 'Running' }).waitFor();
     // Back in the VM view the console shows what it showed before, without a reload.
-    await item.getByRole('link', { name: 'Demo' }).click();
+    await item.getByRole('link', { name: 'Demo', exact: true }).click();
     await waitForConsoleRow((row) => row === 'again', 'the console after switching views');
     await page.getByRole('link', { name: '← Virtual machines' }).click();
     expect(await item.getByRole('button', { name: 'Delete Demo' }).isDisabled()).toBe(true);

@@ -28,7 +28,7 @@ export async function serveApp(): Promise<ServedApp> {
   const store = new LibraryStore(home);
   // The bundled worker the build just made, as the shipped app runs it.
   const host = new VmHost({ store, workerPath: bundledWorkerPath(join(process.cwd(), 'out', 'main')) });
-  const ctx: ServiceContext = { store, host, transport: 'browser', version: 'e2e' };
+  const ctx: ServiceContext = { store, host, transport: 'browser', version: 'e2e', guestCacheDir: join(home, 'cache') };
   const server = await startBrowserServer({
     openSession: (emit) => openSession(ctx, emit),
     rendererDir: join(process.cwd(), 'out', 'renderer'),

@@ -1,0 +1,69 @@
+/**
+ * Service handlers over a real VmHost (worker threads, demo guest): settings of a running VM are refused
+ * with the reason, a stopped VM's settings change, deleting keeps files on request.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, ApiEventPayload } from '../../src-shared/api/contract';
+import { LibraryStore } from '../store/library-store';
+import { VmHost } from '../vm/vm-host';
+import { openSession, type ApiSession } from './handlers';
+
+let root: string;
+let host: VmHost;
+let session: ApiSession;
+const events: { event: ApiEvent; payload: ApiEventPayload<ApiEvent> }[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'orrery-handlers-'));
+  const store = new LibraryStore(root);
+  host = new VmHost({ store, workerPath: new URL('../../src-emu/worker/dev-entry.mjs', import.meta.url) });
+  session = openSession(
+    { store, host, transport: 'browser', version: 'test', guestCacheDir: join(root, 'cache') },
+    (event, payload) => events.push({ event, payload }),
+  );
+});
+afterAll(async () => {
+  session.close();
+  await host.shutdown();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('VM settings and delete through the service layer', () => {
+  it('refuses to change a running VM, explaining why, and changes it once stopped', async () => {
+    const h = session.handlers;
+    const vm = await h['vms.create']({ name: 'Box', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 });
+    await h['vms.start'](vm.id);
+    while (!new TextDecoder().decode(host.consoleSnapshot(vm.id).bytes).includes('demo> ')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const bigger = { name: 'Box', boot: { kind: 'demo' as const }, memoryMiB: 128, cpus: 2 };
+    await expect(h['vms.update'](vm.id, bigger)).rejects.toThrow(/'box' is running: memory, CPUs and the boot source/);
+    await expect(h['vms.delete'](vm.id, { keepFiles: true })).rejects.toThrow(/stop it before deleting it/);
+    await h['vms.powerOff'](vm.id);
+    const updated = await h['vms.update'](vm.id, bigger);
+    expect(updated).toMatchObject({ id: 'box', state: 'stopped', config: { memoryMiB: 128, cpus: 2 } });
+    expect((await h['vms.list']())[0]?.config?.memoryMiB).toBe(128);
+
+    await host.consoleLogFlushed(vm.id);
+    const result = await h['vms.delete'](vm.id, { keepFiles: true });
+    expect(result.kept).toEqual(['console.log']);
+    expect(await readdir(result.keptIn!)).toEqual(['console.log']);
+    expect(await h['vms.list']()).toEqual([]);
+  });
+
+  it('sends fetch progress of a catalog guest to the session that asked', async () => {
+    events.length = 0;
+    const savedPath = process.env.PATH;
+    process.env.PATH = join(root, 'no-tools');
+    try {
+      await expect(session.handlers['guests.prepare']('debian-arm64')).rejects.toThrow(/apt-get/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const progress = events.filter((e) => e.event === 'guest.progress').map((e) => e.payload);
+    expect(progress.at(-1)).toMatchObject({ guest: 'debian-arm64', state: 'failed' });
+  });
+});
