@@ -147,8 +147,7 @@ export class VirtMachine implements PsciHost {
     });
     linkSystems(this.systems); // TLBI ...IS and SEV reach every vCPU
 
-    this.uart = this.addDevice(new Pl011({ path: '/machine/uart0', context }));
-    this.uart.chr.connect(serial);
+    this.uart = this.addDevice(new Pl011({ path: '/machine/uart0', context, props: { chardev: 'serial0' } }));
     this.uart.uartclk.setHz(APB_CLOCK_HZ);
     this.map(this.uart.mmio, VIRT_MAP.uart.base);
     this.uart.irqLines[0]!.connect(this.spi(VIRT_IRQ.uart));

@@ -120,6 +120,9 @@ export class Pl011 extends SysBusDevice<typeof PL011_PROPS> {
       event: (ev) => this.onEvent(ev),
       writable: () => this.drainTx(),
     });
+    // The backend the chardev property names (a board may instead connect one to `chr` itself).
+    const backend = this.chardevBackend('chardev');
+    if (backend !== null) this.chr.connect(backend);
   }
 
   protected override onUnrealize(): void {
