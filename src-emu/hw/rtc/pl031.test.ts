@@ -340,6 +340,19 @@ describe('PL031 VMState', () => {
     loadMachine(bytes, [clockEntry(to.clock), entry(Pl031.vmstate, to.rtc)]);
   }
 
+  it('does not raise the interrupt on load when DR already equals MR and no alarm was armed', () => {
+    const source = makeBoard();
+    source.bus.write(IMSC, 4, 1);
+    // Reset state: MR = 0, no alarm armed; make DR read 0 by loading LR = 0.
+    source.bus.write(LR, 4, 0);
+    source.bus.write(ICR, 4, 1);
+    expect(source.bus.read(RIS, 4)).toBe(0);
+    const target = makeBoard();
+    migrate(source, target);
+    expect(target.bus.read(RIS, 4)).toBe(0);
+    expect(target.irqLevels).toEqual([]);
+  });
+
   it('restores registers, time and the pending alarm', () => {
     const source = makeBoard();
     source.bus.write(LR, 4, 5000);

@@ -128,7 +128,7 @@ export class Pl031 extends SysBusDevice<typeof PL031_PROPS> {
       }),
       // Orrery's own: whether and when the alarm is armed, sent only when re-arming from MR on load (what
       // QEMU does, and what a stream without it gets) would give something else, e.g. after reset.
-      subsection('pl031/alarm', (s) => s.alarm.expiresAt !== s.alarmDeadlineFromMr(), [timer('alarm')], {
+      subsection('pl031/alarm', (s) => !s.alarmFollowsMr(), [timer('alarm')], {
         postLoad: (s) => {
           s.alarmMigrated = true;
         },
@@ -255,11 +255,12 @@ export class Pl031 extends SysBusDevice<typeof PL031_PROPS> {
     }
   }
 
-  /** The deadline armAlarm() would set now (-1: it would fire at once). */
-  private alarmDeadlineFromMr(): number {
+  /** Whether re-arming from MR, as a load without the alarm subsection does, reproduces the alarm exactly. */
+  private alarmFollowsMr(): boolean {
     const ticks = (this.mr - this.count()) >>> 0;
+    if (ticks === 0) return false; // re-arming would fire at once
     // As Timer.modNs stores it (clamped to 2^53 ns).
-    return ticks === 0 ? -1 : Math.min(Number.MAX_SAFE_INTEGER, (this.elapsedSeconds() + ticks) * NS_PER_SECOND);
+    return this.alarm.expiresAt === Math.min(Number.MAX_SAFE_INTEGER, (this.elapsedSeconds() + ticks) * NS_PER_SECOND);
   }
 
   /** Arms the alarm for the second at which DR reaches MR (now, if it already reads MR). */
