@@ -16,6 +16,7 @@ import { VirtConfigError, VirtMachine, type VirtDrive } from '../machine/virt';
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { OutputWatch } from './output-watch';
 import { openDrives, parseDrive } from './drives';
+import { openVmRun, VM_RUN_OPTION, type VmRun } from './vm-snapshots';
 import {
   describeSnapshotError,
   machineFromSnapshot,
@@ -111,6 +112,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
     valueName: 'DEV',
   },
   ...SNAPSHOT_RUN_OPTIONS,
+  VM_RUN_OPTION,
   // Debugging (src-emu/debug): QEMU's -gdb, -s, -S and -monitor.
   { name: 'gdb', aliases: ['-gdb'], value: true, help: 'gdb stub on tcp::PORT or tcp:HOST:PORT', valueName: 'DEV' },
   { name: 'gdb-default', aliases: ['-s'], value: false, help: 'shorthand for --gdb tcp::1234' },
@@ -247,7 +249,7 @@ async function buildMachine(
   serial: CharBackend,
   drives: VirtDrive[],
 ): Promise<VirtMachine> {
-  if (plan.snapshots.restore) return machineFromSnapshot(plan.snapshots.restore, serial);
+  if (plan.snapshots.restore) return machineFromSnapshot(plan.snapshots.restore, serial, drives);
   return new VirtMachine({
     memoryMiB: parseMemory(optionValue(args, 'memory')),
     cpus: intOption(args, 'smp', 1, 8) ?? 1,
@@ -264,7 +266,19 @@ async function buildMachine(
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, RUN_OPTIONS);
+  const given = parseArgs(argv, RUN_OPTIONS);
+  const vmDir = optionValue(given, 'vm');
+  if (vmDir === undefined) return runParsed(given, null);
+  const vm = await openVmRun(vmDir, given);
+  try {
+    return await runParsed(parseArgs([...argv, ...vm.argv], RUN_OPTIONS), vm);
+  } finally {
+    await vm.close();
+  }
+}
+
+/** `orrery run` once its arguments are known (with --vm: completed from the VM folder, whose disks it uses). */
+async function runParsed(args: ParsedRunArgs, vm: VmRun | null): Promise<number> {
   const plan = planRun(args);
   const debugging = debugOptions(args);
   const traceSink = configureDiagnostics(args);
@@ -272,19 +286,25 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
     cleanups.push(() => backend.close());
-    const disks = await openDrives(plan.drives, args.flags.has('overlay'));
+    const disks = vm?.drives ?? (await openDrives(plan.drives, args.flags.has('overlay')));
     cleanups.push(() => disks.close());
     const watch = new OutputWatch(optionValue(args, 'exit-on'));
     const machine = await buildMachine(args, plan, watch.wrap(backend), disks.drives);
     traceRegistry.attachClock(machine.clock);
     watch.onMatch = () => machine.stop('exit-on');
-    const session = await snapshotSession(machine, plan.snapshots, backend, {
-      kernelPath: plan.kernelPath,
-      initrdPath: plan.initrdPath,
-      append: plan.append,
-      icountShift: plan.icount,
-      noReboot: plan.noReboot,
-    });
+    const session = await snapshotSession(
+      machine,
+      plan.snapshots,
+      backend,
+      {
+        kernelPath: plan.kernelPath,
+        initrdPath: plan.initrdPath,
+        append: plan.append,
+        icountShift: plan.icount,
+        noReboot: plan.noReboot,
+      },
+      vm ? (paused, record, name) => vm.take(paused, record, name) : undefined,
+    );
     const debug = await attachDebugging(machine, debugging);
     cleanups.push(() => debug.close());
     cleanups.push(interactive ? enterRawMode(() => machine.stop('quit')) : () => undefined);

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CharBackend } from '../core/chardev';
-import { VirtMachine, type VirtConfig } from '../machine/virt';
+import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
 import { diffSnapshots, formatDiff, sectionViews } from '../snapshot/diff';
 import { layoutMachine, machineConfigRecord, virtConfigFromRecord } from '../snapshot/machine-config';
 import { pauseAtRoundBoundary } from '../snapshot/machine-state';
@@ -21,6 +21,7 @@ import {
 } from '../snapshot/snapshot';
 import { optionValue, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './args';
 import { OutputWatch } from './output-watch';
+import { isVmSnapshotCommand, VM_SNAPSHOT_USAGE, vmSnapshotCommand } from './vm-snapshots';
 
 export const SNAPSHOT_RUN_OPTIONS: OptionSpec[] = [
   {
@@ -63,7 +64,8 @@ export function snapshotRunPlan(args: ParsedArgs): SnapshotRunPlan {
     exitAfter: args.flags.has('exit-after-snapshot'),
     restore: optionValue(args, 'restore'),
   };
-  if ((plan.onText === undefined) !== (plan.file === undefined)) {
+  // A VM folder (--vm) keeps its snapshots itself.
+  if (!args.options.has('vm') && (plan.onText === undefined) !== (plan.file === undefined)) {
     throw new UsageError('--snapshot-on TEXT and --snapshot-file PATH go together');
   }
   if (plan.onText === '') throw new UsageError('--snapshot-on needs a non-empty text');
@@ -77,10 +79,17 @@ export function snapshotRunPlan(args: ParsedArgs): SnapshotRunPlan {
   return plan;
 }
 
-/** A machine rebuilt from a snapshot's record and restored; its kernel and initrd files are checked. */
-export async function machineFromSnapshot(path: string, serial: CharBackend): Promise<VirtMachine> {
+/**
+ * A machine rebuilt from a snapshot's record and restored; its kernel and initrd files are checked. A
+ * snapshot of a machine with disks needs them again, in the same order.
+ */
+export async function machineFromSnapshot(
+  path: string,
+  serial: CharBackend,
+  drives: readonly VirtDrive[] = [],
+): Promise<VirtMachine> {
   const record = (await readMetadataOnly(path)).machine;
-  const machine = new VirtMachine(await virtConfigFromRecord(record, serial));
+  const machine = new VirtMachine({ ...(await virtConfigFromRecord(record, serial)), drives });
   await restoreSnapshot(machine, path);
   return machine;
 }
@@ -111,6 +120,9 @@ async function recordFor(machine: VirtMachine, plan: SnapshotRunPlan, inputs: Ru
   });
 }
 
+/** Saves a snapshot of the paused machine somewhere else than --snapshot-file (a VM folder's store). */
+export type SnapshotSaver = (machine: VirtMachine, record: MachineConfigRecord, name: string) => Promise<string>;
+
 /**
  * Snapshots for one `orrery run`: watches the serial output (the backend is wrapped now, before the guest
  * writes anything) and returns the run function that replaces `machine.run()`.
@@ -120,12 +132,13 @@ export async function snapshotSession(
   plan: SnapshotRunPlan,
   backend: CharBackend,
   inputs: RunInputs,
+  saver?: SnapshotSaver,
 ): Promise<{ run: () => Promise<string> }> {
   if (plan.onText === undefined) return { run: () => machine.run() };
   const watch = new OutputWatch(plan.onText);
   watch.wrap(backend);
   const record = await recordFor(machine, plan, inputs);
-  return { run: () => runWithSnapshots(machine, plan, watch, record) };
+  return { run: () => runWithSnapshots(machine, plan, watch, record, saver) };
 }
 
 /**
@@ -137,6 +150,7 @@ export async function runWithSnapshots(
   plan: SnapshotRunPlan,
   watch: OutputWatch,
   record: MachineConfigRecord,
+  saver?: SnapshotSaver,
 ): Promise<string> {
   let pausing: { del(): void } | null = null;
   watch.onMatch = () => (pausing = pauseAtRoundBoundary(machine, 'snapshot'));
@@ -145,21 +159,28 @@ export async function runWithSnapshots(
     const reason = await machine.run();
     // Set by the watch's callback (the compiler cannot see that): a pause that lost to another stop.
     (pausing as { del(): void } | null)?.del();
-    if (reason !== 'snapshot' || plan.file === undefined) {
+    if (reason !== 'snapshot' || (plan.file === undefined && saver === undefined)) {
       const missed = `the machine stopped (${reason}) before the snapshot${watch.seen ? ' could be taken' : ' text appeared'}`;
       if (plan.exitAfter && !saved) throw new SnapshotError(missed);
       if (watch.seen && !saved) process.stderr.write(`\norrery: ${missed}\n`);
       return reason;
     }
-    const meta = await saveSnapshot(machine, plan.file, {
-      name: `on "${plan.onText}"`,
-      description: `saved when the serial output first contained ${JSON.stringify(plan.onText)}`,
-      config: record,
-      mode: plan.incremental ? 'incremental' : 'full',
-    });
-    process.stderr.write(
-      `\norrery: snapshot saved to ${plan.file} at guest time ${(meta.guestTimeNs / 1e9).toFixed(6)} s\n`,
-    );
+    if (saver !== undefined) {
+      const where = await saver(machine, record, `on "${plan.onText}"`);
+      process.stderr.write(
+        `\norrery: snapshot ${where} taken at guest time ${(machine.clock.now() / 1e9).toFixed(6)} s\n`,
+      );
+    } else {
+      const meta = await saveSnapshot(machine, plan.file!, {
+        name: `on "${plan.onText}"`,
+        description: `saved when the serial output first contained ${JSON.stringify(plan.onText)}`,
+        config: record,
+        mode: plan.incremental ? 'incremental' : 'full',
+      });
+      process.stderr.write(
+        `\norrery: snapshot saved to ${plan.file} at guest time ${(meta.guestTimeNs / 1e9).toFixed(6)} s\n`,
+      );
+    }
     saved = true;
     if (plan.exitAfter) return 'snapshot';
     machine.scheduler.clearStop();
@@ -172,7 +193,8 @@ const SNAPSHOT_OPTIONS: OptionSpec[] = [{ name: 'json', value: false, help: 'pri
 
 export const SNAPSHOT_USAGE = `  snapshot info FILE...   what a snapshot holds: metadata, parent chain, machine, RAM, device sections
   snapshot verify FILE... check every checksum, the parent chain, the device state and the kernel files
-  snapshot diff A B       device fields and RAM pages that differ between two snapshots (--json for data)`;
+  snapshot diff A B       device fields and RAM pages that differ between two snapshots (--json for data)
+${VM_SNAPSHOT_USAGE}`;
 
 async function imageStatus(ref: ImageRef): Promise<string> {
   const bytes = await readFile(ref.path).catch(() => null);
@@ -212,14 +234,14 @@ async function infoText(path: string): Promise<string> {
         `${record.mode === 'delta' ? `, ${zero} zeroed, the rest from the parent` : ', the rest zero'}`,
     );
   }
-  const views = sectionViews(loaded, layoutMachine(m));
+  const views = sectionViews(loaded, layoutMachine(m, meta.disks));
   lines.push(`  device sections: ${views.map((v) => `${v.section}[${v.instanceId}] v${v.version}`).join(', ')}`);
   return lines.join('\n') + '\n';
 }
 
 async function verifyOne(path: string): Promise<string> {
   const loaded = await readSnapshot(path);
-  sectionViews(loaded, layoutMachine(loaded.file.metadata.machine));
+  sectionViews(loaded, layoutMachine(loaded.file.metadata.machine, loaded.file.metadata.disks));
   const m = loaded.file.metadata.machine;
   for (const [what, ref] of [
     ['kernel', m.kernel],
@@ -233,6 +255,7 @@ async function verifyOne(path: string): Promise<string> {
 }
 
 export async function snapshotCommand(argv: string[]): Promise<number> {
+  if (isVmSnapshotCommand(argv)) return vmSnapshotCommand(argv);
   const args = parseArgs(argv, SNAPSHOT_OPTIONS);
   const [action, ...files] = args.positionals;
   if (files.length === 0) throw new UsageError(`snapshot ${action ?? 'info|verify|diff'} needs FILE arguments`);

@@ -54,7 +54,7 @@ export interface SectionView {
 /** The device sections of a loaded snapshot as field views (decoded against a machine of its layout). */
 export function sectionViews(
   loaded: LoadedSnapshot,
-  layout: VirtMachine = layoutMachine(loaded.file.metadata.machine),
+  layout: VirtMachine = layoutMachine(loaded.file.metadata.machine, loaded.file.metadata.disks),
 ): SectionView[] {
   let sections: DecodedSection[];
   try {
@@ -77,7 +77,9 @@ function configDifferences(a: SnapshotMetadata, b: SnapshotMetadata): string[] {
 }
 
 const sameLayout = (keys: readonly string[]): boolean =>
-  !keys.some((key) => key === 'memoryMiB' || key === 'cpus' || key === 'clockMode' || key === 'board');
+  !keys.some(
+    (key) => key === 'memoryMiB' || key === 'cpus' || key === 'clockMode' || key === 'board' || key === 'disks',
+  );
 
 /** Field-level differences between two lists of section views. */
 export function diffSectionViews(a: readonly SectionView[], b: readonly SectionView[]): SectionDiff[] {
@@ -99,8 +101,9 @@ export async function diffSnapshots(pathA: string, pathB: string, diskDiffer?: D
   const a = await readSnapshot(pathA);
   const b = await readSnapshot(pathB);
   const config = configDifferences(a.file.metadata, b.file.metadata);
+  if (a.file.metadata.disks.length !== b.file.metadata.disks.length) config.push('disks');
   const comparable = sameLayout(config);
-  const layout = comparable ? layoutMachine(a.file.metadata.machine) : null;
+  const layout = comparable ? layoutMachine(a.file.metadata.machine, a.file.metadata.disks) : null;
   const sections = layout === null ? [] : diffSectionViews(sectionViews(a, layout), sectionViews(b, layout));
   const ram: RamDiff[] = [];
   for (const [block, imageA] of a.ramImages) {

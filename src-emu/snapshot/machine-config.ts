@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CharBackend } from '../core/chardev';
 import { VirtMachine, type VirtConfig } from '../machine/virt';
-import type { ImageRef, MachineConfigRecord } from './metadata';
+import type { DiskRef, ImageRef, MachineConfigRecord } from './metadata';
 import { sha256Hex, SnapshotError } from './snapshot';
 
 export interface ImageInput {
@@ -81,12 +81,26 @@ export async function virtConfigFromRecord(record: MachineConfigRecord, serial?:
   };
 }
 
+/** Stands in for a disk in a layout machine: the device stream only needs the device to exist. */
+const PLACEHOLDER_DISK = {
+  size: 0,
+  readOnly: true,
+  capabilities: { discard: false },
+  read: () => Promise.reject(new Error('placeholder disk')),
+  write: () => Promise.reject(new Error('placeholder disk')),
+  flush: () => Promise.resolve(),
+  discard: () => Promise.resolve(),
+  writeZeroes: () => Promise.reject(new Error('placeholder disk')),
+};
+
 /**
  * A machine with a snapshot's layout, only for reading its device stream (info, verify, diff): the kernel
- * is a placeholder raw image, so the files need not exist. It is never run.
+ * is a placeholder raw image, so the files need not exist, and each of the snapshot's disks (metadata.disks)
+ * is a placeholder virtio-blk drive. It is never run.
  */
-export function layoutMachine(record: MachineConfigRecord): VirtMachine {
+export function layoutMachine(record: MachineConfigRecord, disks: readonly DiskRef[] = []): VirtMachine {
   return new VirtMachine({
+    drives: disks.map(() => ({ backend: PLACEHOLDER_DISK })),
     memoryMiB: record.memoryMiB,
     cpus: record.cpus,
     kernel: new Uint8Array(4),

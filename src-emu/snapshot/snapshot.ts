@@ -30,7 +30,7 @@ import {
 } from './container';
 import { afterRamRestored, captureMachineState, restoreMachineState } from './machine-state';
 import { encodeMetadata, MetadataError, parseMetadata, SNAPSHOT_KIND } from './metadata';
-import type { MachineConfigRecord, SnapshotMetadata } from './metadata';
+import type { DiskRef, MachineConfigRecord, SnapshotMetadata } from './metadata';
 import { applyRamRecord, decodeRamBlock, encodeRamBlock, RamFormatError, type RamRecord } from './ram-pages';
 
 /** Recorded in every snapshot; follows package.json's version. */
@@ -54,6 +54,8 @@ export interface SaveSnapshotOptions {
   readonly mode?: 'full' | 'incremental';
   readonly createdAt?: Date;
   readonly writeHook?: WriteStepHook;
+  /** The disks' frozen overlays at this snapshot (recorded by the snapshot store). */
+  readonly disks?: readonly DiskRef[];
 }
 
 interface Baseline {
@@ -129,7 +131,7 @@ export async function saveSnapshot(
     guestTimeNs: machine.clock.now(),
     machine: options.config,
     ram: blocks.map((block) => ({ name: block.name, size: block.size })),
-    disks: [],
+    disks: options.disks ?? [],
   };
   try {
     const ram = blocks.map((block, i) =>
