@@ -147,19 +147,19 @@ describe('FP compares, selects and conversions', () => {
   });
 
   it('traps with EC 0x07 while CPACR_EL1.FPEN disables FP', () => {
-    const m = makeMachine();
-    m.cpu.fpDisabled = 1;
-    const failures = runCases(m, [
+    runCasesOk([
       {
         asm: 'fadd d0, d1, d2',
+        before: (m) => {
+          m.cpu.fpDisabled = 1;
+        },
         expectPcOffset: 0n,
-        after: (mm) => {
-          const esr = mm.cpu.pendingException.esr >>> 0;
+        after: (m) => {
+          const esr = m.cpu.pendingException.esr >>> 0;
           return esr === 0x1fe00000 ? null : `esr ${esr.toString(16)}`;
         },
       },
     ]);
-    expect(failures).toEqual([]);
   });
 });
 
@@ -308,6 +308,38 @@ describe('vector FP instructions', () => {
         0,
       ),
       vcase('frecpe v0.2s, v1.2s', [joinLanes([two, 0n], 32)], joinLanes([0x3eff8000n, 0x7f800000n], 32), 2),
+    ]);
+  });
+
+  it('scalar AdvSIMD forms, reductions, fixed-point conversions and by-element multiplies', () => {
+    const f = (x: number): bigint => BigInt(new Uint32Array(new Float32Array([x]).buffer)[0]!);
+    const d = (x: number): bigint => new BigUint64Array(new Float64Array([x]).buffer)[0]!;
+    runCasesOk([
+      // scalar results clear every bit above the element
+      vcase('fabd s0, s1, s2', [f(1.5) | (7n << 64n), f(4)], f(2.5), 0),
+      vcase('frecps d0, d1, d2', [d(3), d(0.25)], d(2 - 0.75), 0),
+      vcase('frsqrts s0, s1, s2', [f(2), f(0.5)], f((3 - 1) / 2), 0),
+      vcase('fcvtzs d0, d1', [d(-7.9)], (1n << 64n) - 7n, 16),
+      vcase('fcmgt s0, s1, #0.0', [f(0.5)], 0xffffffffn, 0),
+      // the exponent field of 3.0 is 0x400; FRECPX inverts it within 11 bits (0x3ff) and clears the fraction
+      vcase('frecpx d0, d1', [d(3)], 0x3ff0000000000000n, 0),
+      vcase('fmaxnmv s0, v1.4s', [joinLanes([f(1), 0x7fc00000n, f(-3), f(2)], 32)], f(2), 0),
+      vcase('fminv s0, v1.4s', [joinLanes([f(1), f(0.5), f(-3), f(2)], 32)], f(-3), 0),
+      vcase('faddp d0, v1.2d', [joinLanes([d(1.25), d(2.5)], 64)], d(3.75), 0),
+      vcase(
+        'scvtf v0.4s, v1.4s, #4',
+        [joinLanes([16n, 0xfffffff8n, 1n, 0n], 32)],
+        joinLanes([f(1), f(-0.5), f(1 / 16), 0n], 32),
+        0,
+      ),
+      vcase('fcvtzu v0.2d, v1.2d, #1', [joinLanes([d(2.75), d(-1)], 64)], joinLanes([5n, 0n], 64), 1 | 16),
+      vcase(
+        'fmul v0.4s, v1.4s, v2.s[3]',
+        [joinLanes([f(1), f(2), f(3), f(4)], 32), joinLanes([0n, 0n, 0n, f(0.5)], 32)],
+        joinLanes([f(0.5), f(1), f(1.5), f(2)], 32),
+        0,
+      ),
+      vcase('fmla d0, d1, v2.d[1]', [d(3), joinLanes([0n, d(2)], 64), d(1)], d(7), 0),
     ]);
   });
 });

@@ -4,7 +4,8 @@ import type { FpFormat } from './status';
 import { fpAdd, fpDiv, fpMul, fpSqrt } from './arith';
 import { fpMulAdd } from './fma';
 import * as ops from './ops';
-import { refAdd, refDiv, refMul, refMulAdd, refSqrt } from '../testing/exact-reference';
+import { fpRecipStep } from './estimate';
+import { decode, refAdd, refDiv, refMul, refMulAdd, refSqrt, roundRational } from '../testing/exact-reference';
 import type { Env, Fmt, Outcome } from '../testing/exact-reference';
 import { Rng, cornerValues, exponentField, randomValue } from '../testing/corner-values';
 
@@ -143,7 +144,7 @@ describe('FP fused multiply-add against the exact reference', () => {
     const rng = new Rng(77 + f);
     const corners = cornerValues(f);
     const triples: [bigint, bigint, bigint][] = [];
-    for (let i = 0; i < 6000; i++) {
+    for (let i = 0; i < 12000; i++) {
       const pick = (): bigint => (rng.below(3) === 0 ? corners[rng.below(corners.length)]! : randomValue(f, rng));
       const a = pick();
       const b = pick();
@@ -158,9 +159,32 @@ describe('FP fused multiply-add against the exact reference', () => {
         const lib = (st: FpStatus): void => {
           fpMulAdd(st, f, lo(c), hi(c), lo(a), hi(a), lo(b), hi(b));
         };
-        const r = check(f, env, [c, a, b], lib, refMulAdd(f, c, a, b, env));
+        const ref = refMulAdd(f, c, a, b, env);
+        const r = check(f, env, [c, a, b], lib, ref);
         if (r) failures.push(r);
+        const fast = (st: FpStatus): void => {
+          if (f === 2) ops.f64MulAdd(st, lo(c), hi(c), lo(a), hi(a), lo(b), hi(b));
+          else ops.f32MulAdd(st, lo(c), lo(a), lo(b));
+        };
+        const rf = check(f, env, [c, a, b], fast, ref);
+        if (rf) failures.push('fast ' + rf);
       }
+    }
+    expectNoFailures(failures);
+  });
+
+  it('double: the round-to-nearest fast path on in-range operands, cancelling addends included', () => {
+    const rng = new Rng(4242);
+    const env = ENVS[0]!;
+    const failures: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const a = (randomValue(2, rng, 1023 + rng.below(400) - 200) & ~(1n << 63n)) | (rng.below(2) ? 1n << 63n : 0n);
+      const b = randomValue(2, rng, 1023 + rng.below(400) - 200);
+      const centre = exponentField(2, a) + exponentField(2, b) - 1023;
+      const c = randomValue(2, rng, Math.min(2046, Math.max(1, centre - rng.below(3))));
+      const fast = (st: FpStatus): void => ops.f64MulAdd(st, lo(c), hi(c), lo(a), hi(a), lo(b), hi(b));
+      const r = check(2, env, [c, a, b], fast, refMulAdd(2, c, a, b, env));
+      if (r) failures.push(r);
     }
     expectNoFailures(failures);
   });
@@ -180,5 +204,54 @@ describe('FP fused multiply-add against the exact reference', () => {
     const st = status(ENVS[0]!);
     fpMulAdd(st, 2, lo(c), hi(c), lo(a), hi(a), lo(a), hi(a));
     expect(resultBits(2, st)).toBe(0x3970000000000000n); // 2^-104 (exponent field 1023 - 104), exact
+  });
+});
+
+describe('FRECPS/FRSQRTS steps against the exact reference', () => {
+  it.each([1, 2] as const)('format %i: 2 - a*b and (3 - a*b) / 2 rounded once', (f) => {
+    const rng = new Rng(303 + f);
+    const corners = cornerValues(f);
+    const sign = f === 2 ? 1n << 63n : 1n << 31n;
+    const two = f === 2 ? 0x4000000000000000n : 0x40000000n;
+    const three = f === 2 ? 0x4008000000000000n : 0x40400000n;
+    const failures: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const a = rng.below(4) === 0 ? corners[rng.below(corners.length)]! : randomValue(f, rng);
+      // b near 1/a makes the step cancel, as Newton-Raphson iterations do
+      const b =
+        rng.below(4) === 0
+          ? corners[rng.below(corners.length)]!
+          : randomValue(f, rng, 2 * (f === 2 ? 1023 : 127) - exponentField(f, a));
+      for (const env of ENVS) {
+        const fl = { v: 0 };
+        const x = decode(f, a ^ sign, env, fl);
+        const y = decode(f, b, env, fl);
+        const zeroInf = (x.kind === 'inf' && y.kind === 'zero') || (x.kind === 'zero' && y.kind === 'inf');
+        for (const rsqrt of [false, true]) {
+          const onePointFive = f === 2 ? 0x3ff8000000000000n : 0x3fc00000n;
+          let ref: Outcome;
+          if (x.kind === 'nan' || y.kind === 'nan') ref = refMulAdd(f, rsqrt ? three : two, a ^ sign, b, env);
+          else if (zeroInf) ref = { bits: rsqrt ? onePointFive : two, flags: fl.v };
+          else if (!rsqrt) ref = refMulAdd(f, two, a ^ sign, b, env);
+          else if (x.kind === 'num' && y.kind === 'num') {
+            // (3 + (-a) * b) / 2 as one exact rational
+            const n = 3n * x.d * y.d + (x.sign ? -x.n : x.n) * (y.sign ? -y.n : y.n);
+            const d = 2n * x.d * y.d;
+            const r =
+              n === 0n
+                ? { bits: env.mode === 2 ? sign : 0n, flags: 0 }
+                : roundRational(f, n < 0n, n < 0n ? -n : n, d, env);
+            ref = { bits: r.bits, flags: r.flags | fl.v };
+          } else if (x.kind === 'zero' || y.kind === 'zero') ref = { bits: onePointFive, flags: fl.v };
+          else ref = refMulAdd(f, three, a ^ sign, b, env); // an infinite product: the infinity
+          const lib = (st: FpStatus): void => {
+            fpRecipStep(st, f, lo(a), hi(a), lo(b), hi(b), rsqrt);
+          };
+          const r = check(f, env, [a, b], lib, ref);
+          if (r) failures.push(`${rsqrt ? 'rsqrts' : 'recps'} ${r}`);
+        }
+      }
+    }
+    expectNoFailures(failures);
   });
 });

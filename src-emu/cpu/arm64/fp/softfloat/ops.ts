@@ -166,7 +166,28 @@ export function f64Sqrt(st: FpStatus, aLo: number, aHi: number): void {
   fpSqrt(st, Format.DOUBLE, aLo, aHi);
 }
 
-/** c + a * b rounded once. */
+/**
+ * Round-to-odd of the sum s = RN(x + y) whose rounding error is err: truncate toward zero, then set the
+ * last bit when anything was dropped (Boldo and Melquiond's emulation of FMA relies on it).
+ */
+function roundToOdd(s: number, err: number): number {
+  if (err === 0) return s;
+  let lo = f64LoWord(s);
+  let hi = f64HiWordOfLast();
+  if (err < 0 !== s < 0) {
+    // RN rounded away from zero: the truncation is the next value toward zero (one less in magnitude bits)
+    if (lo === 0) hi -= 1;
+    lo -= 1;
+  }
+  return f64FromWords(lo | 1, hi);
+}
+
+/**
+ * c + a * b rounded once. In round-to-nearest with every operand and the result comfortably inside
+ * the normal range this is RN(uh + RO(ul + pl)) with (ph, pl) = TwoProduct(a, b), (uh, ul) =
+ * TwoSum(c, ph) (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums", 2008); otherwise
+ * the exact limb path in fma.ts.
+ */
 export function f64MulAdd(
   st: FpStatus,
   cLo: number,
@@ -176,5 +197,28 @@ export function f64MulAdd(
   bLo: number,
   bHi: number,
 ): void {
+  if (
+    (st.fpcr & RMODE_MASK) === 0 &&
+    exponent64Within(aHi, SAFE_LO, SAFE_HI) &&
+    exponent64Within(bHi, SAFE_LO, SAFE_HI) &&
+    exponent64Within(cHi, SAFE_LO, SAFE_HI)
+  ) {
+    const a = f64FromWords(aLo, aHi);
+    const b = f64FromWords(bLo, bHi);
+    const c = f64FromWords(cLo, cHi);
+    const ph = a * b;
+    const m = Math.abs(ph);
+    if (m > 2 ** -767 && m < 2 ** 768) {
+      const pl = twoProductError(a, b, ph);
+      const uh = c + ph;
+      const ul = twoSumError(c, ph, uh);
+      const t = ul + pl;
+      const tErr = twoSumError(ul, pl, t);
+      const v = roundToOdd(t, tErr);
+      const r = uh + v;
+      const mr = Math.abs(r);
+      if (mr > 2 ** -900 && mr < 2 ** 1000) return result64(st, r, tErr !== 0 || twoSumError(uh, v, r) !== 0);
+    }
+  }
   fpMulAdd(st, Format.DOUBLE, cLo, cHi, aLo, aHi, bLo, bHi);
 }
