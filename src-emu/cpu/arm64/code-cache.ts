@@ -1,6 +1,8 @@
 /**
  * Decoded code, one `DecodedPage` (1024 closures) per RAM page, decoded lazily.
  *
+ * Slots entered often also get a compiled block (block-compiler.ts), dropped by the same reset.
+ *
  * Every slot starts as `decodeOnFirstRun`, which decodes the word at the current PC, stores the resulting
  * closure in its slot and runs it. A store to a page holding decoded code (RamBlock's code bit) resets all
  * slots of that page to the stub, in place, so a run loop that holds the page's `fns` array sees the new
@@ -12,11 +14,18 @@
 import type { RamBlock } from '../../core/ramblock';
 import type { Cpu } from './cpu';
 import type { ExecFn } from './encoding';
+import type { CompiledBlock } from './block-compiler';
 
 export const INSNS_PER_PAGE = 1024;
 
 export class DecodedPage {
   readonly fns: ExecFn[] = new Array<ExecFn>(INSNS_PER_PAGE).fill(decodeOnFirstRun);
+  /** Compiled blocks by entry slot (block-compiler.ts); null until the entry gets hot. */
+  readonly blocks: Array<CompiledBlock | null> = new Array<CompiledBlock | null>(INSNS_PER_PAGE).fill(null);
+  /** Times the run loop entered each slot without a compiled block (saturates at the compile threshold). */
+  readonly hits = new Uint16Array(INSNS_PER_PAGE);
+  /** Bumped by every reset, so a running block can tell that a store invalidated its own page. */
+  stamp = 0;
   /**
    * Debugger breakpoints (src-emu/debug/breakpoints.ts): slot -> closure that stands in for the
    * instruction. Re-installed by reset(), so they survive code invalidation; null while none is set, so
@@ -37,6 +46,9 @@ export class DecodedPage {
 
   reset(): void {
     this.fns.fill(decodeOnFirstRun);
+    this.blocks.fill(null);
+    this.hits.fill(0);
+    this.stamp++;
     if (this.traps !== null) for (const [slot, trap] of this.traps) this.fns[slot] = trap;
   }
 }

@@ -18,7 +18,8 @@
 import type { AddressSpace } from '../../core/memory';
 import { RamBlock } from '../../core/ramblock';
 import { PAGE_MASK, SoftTlb } from './tlb';
-import { CodeCache, DecodedPage } from './code-cache';
+import { CodeCache, DecodedPage, INSNS_PER_PAGE } from './code-cache';
+import { MAX_BLOCK_INSNS, compileBlock } from './block-compiler';
 import type { Decoder } from './decoder';
 import { defaultDecoder } from './decoder';
 import { CPU_EXCEPTION, DEBUG_STOP, FSC } from './exception-hooks';
@@ -33,7 +34,20 @@ export interface CpuOptions {
   /** Shared between vCPUs of one machine so each page is decoded once. */
   readonly codeCache?: CodeCache;
   readonly decoder?: Decoder;
+  /**
+   * Block compilation (block-compiler.ts): compile a block once its entry was reached `threshold` times
+   * (1 to 65535; 0 disables compilation), with at most `maxInsns` instructions. Tests use { 1, 1 } to run
+   * every instruction through its template.
+   */
+  readonly jit?: { readonly threshold: number; readonly maxInsns?: number };
 }
+
+/**
+ * Entries of a block start before it is compiled. Each compiled block costs V8 a parse, a slow warm-up and a
+ * TurboFan compile (about a millisecond), so only really hot code pays back: on the Debian boot, 8000 was
+ * slower than 20000, and 40000 still compiles the loops that run most of the instructions.
+ */
+const DEFAULT_JIT_THRESHOLD = 40_000;
 
 /** Stands in for `curPage` before the first fetch; never executed. */
 const placeholderPage = new DecodedPage(new RamBlock('cpu-placeholder', 4096), 0);
@@ -48,15 +62,30 @@ export class Cpu extends CpuMemory {
   /** Total instructions executed (float: exact to 2^53). */
   instructionCount = 0;
   /** After endBlockAfterThis/requestStop: leave the inner loop even for a jump inside the page. */
-  private forceBoundary = 0;
+  forceBoundary = 0;
+  /** Set by a looping compiled block that faults: its finished iterations' instructions (block-compiler.ts). */
+  loopInsns = 0;
+  /** Instructions run() has counted in this runBlock before the current closure or compiled block. */
+  private blockBase = 0;
+  /** Slot of the compiled block running, or -1. */
+  private blockEntry = -1;
   /** The page the loop is executing (for the lazy decode stub). */
   private curPage: DecodedPage = placeholderPage;
+  /** Block entries before compiling (0 = never; see CpuOptions.jit). */
+  private readonly jitThreshold: number;
+  private readonly jitMaxInsns: number;
 
   constructor(bus: AddressSpace, options: CpuOptions = {}) {
     super(bus);
     this.index = options.index ?? 0;
     this.codeCache = options.codeCache ?? new CodeCache();
     this.decoder = options.decoder ?? defaultDecoder();
+    const threshold = options.jit?.threshold ?? DEFAULT_JIT_THRESHOLD;
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > 65535) {
+      throw new Error(`Cpu: jit.threshold must be an integer 0..65535, not ${threshold}`);
+    }
+    this.jitThreshold = threshold === 0 ? -1 : threshold;
+    this.jitMaxInsns = options.jit?.maxInsns ?? MAX_BLOCK_INSNS;
   }
 
   /** Jump: the loop continues at (lo, hi). */
@@ -109,35 +138,30 @@ export class Cpu extends CpuMemory {
     return executed;
   }
 
-  /** Runs from the PC while it stays in its page; returns instructions executed (a fault counts as one). */
+  /**
+   * Runs from the PC until a block boundary (stop request, unmasked interrupt, the budget) and returns the
+   * instructions executed (a fault counts as one). Inside a page, at each block entry (page entry, jump
+   * target, the end of a compiled block) it runs the compiled block if there is one and the budget allows,
+   * else the closures one by one up to the next jump. Page changes refetch here, with the checks run()
+   * would make.
+   */
   private runBlock(budget: number): number {
     let n = 0;
+    this.forceBoundary = 0;
     try {
-      const page = this.fetchPage();
-      this.curPage = page;
-      const fns = page.fns;
-      const baseLo = this.pcLo & PAGE_MASK;
-      let idx = (this.pcLo & 0xfff) >>> 2;
-      this.forceBoundary = 0;
-      while (n < budget) {
-        this.pcLo = baseLo | (idx << 2);
-        fns[idx](this);
-        n++;
-        if (this.jumped !== 0) {
-          this.jumped = 0;
-          // Leave on page change, misaligned PC, stop requests and unmasked interrupts.
-          if ((this.pcLo & ~0xffc) !== baseLo || this.forceBoundary !== 0) return n;
-          if ((this.interruptPending & ~this.daif & 3) !== 0) return n;
-          idx = (this.pcLo & 0xfff) >>> 2;
-        } else if (++idx === 1024) {
-          this.pcLo = (baseLo + 0x1000) | 0;
-          if (this.pcLo === 0) this.pcHi = (this.pcHi + 1) | 0;
-          return n;
-        }
+      for (;;) {
+        this.blockBase = n;
+        this.blockEntry = -1;
+        n = this.runInPage(budget, n, this.fetchPage());
+        if (n < 0) return -1 - n;
+        if (n >= budget || this.forceBoundary !== 0 || (this.interruptPending & ~this.daif & 3) !== 0) return n;
       }
-      this.pcLo = baseLo | (idx << 2);
-      return n;
     } catch (e) {
+      // Instructions completed before the faulting one; in a compiled block, pcLo is the faulting one.
+      n = this.blockBase;
+      if (this.blockEntry >= 0) n += this.loopInsns + ((this.pcLo & 0xfff) >>> 2) - this.blockEntry;
+      this.blockEntry = -1;
+      this.loopInsns = 0;
       this.jumped = 0;
       this.mmuIdx = this.el;
       if (e === CPU_EXCEPTION) {
@@ -148,6 +172,69 @@ export class Cpu extends CpuMemory {
       if (e === DEBUG_STOP) return n;
       throw e;
     }
+  }
+
+  /**
+   * Runs in one page from the PC, starting the count at `n`. Returns the new count when execution left the
+   * page (PC at the next page or a jump target outside), or `-1 - count` when the run must end here (budget,
+   * stop request, interrupt). `blockBase` tracks the count for the fault handler in runBlock.
+   */
+  private runInPage(budget: number, start: number, page: DecodedPage): number {
+    let n = start;
+    this.curPage = page;
+    const fns = page.fns;
+    const blocks = page.blocks;
+    const baseLo = this.pcLo & PAGE_MASK;
+    let idx = (this.pcLo & 0xfff) >>> 2;
+    for (;;) {
+      this.pcLo = baseLo | (idx << 2);
+      this.blockBase = n;
+      if (n >= budget) return -1 - n;
+      const block = blocks[idx];
+      if (block !== null && block.length <= budget - n && page.traps === null) {
+        this.blockEntry = idx;
+        n += block.run(this, budget - n);
+        if (this.jumped === 0) {
+          // The block left pcLo at the next instruction, maybe on the next page.
+          if ((this.pcLo & PAGE_MASK) === baseLo) {
+            idx = (this.pcLo & 0xfff) >>> 2;
+            continue;
+          }
+          if (this.pcLo === 0) this.pcHi = (this.pcHi + 1) | 0;
+          this.blockEntry = -1;
+          return n;
+        }
+      } else {
+        if (block === null && ++page.hits[idx] === this.jitThreshold && page.traps === null) {
+          this.markCodePage(page);
+          blocks[idx] = compileBlock(page, idx, this.decoder, this.jitMaxInsns);
+          continue;
+        }
+        this.blockEntry = -1;
+        for (;;) {
+          fns[idx](this);
+          this.blockBase = ++n;
+          if (this.jumped !== 0 || ++idx === INSNS_PER_PAGE || n >= budget) break;
+          this.pcLo = baseLo | (idx << 2);
+        }
+        if (this.jumped === 0) {
+          if (idx === INSNS_PER_PAGE) return this.leavePageEnd(baseLo, n);
+          continue;
+        }
+      }
+      this.jumped = 0;
+      if (this.forceBoundary !== 0 || (this.interruptPending & ~this.daif & 3) !== 0) return -1 - n;
+      // A jump out of the page (or to a misaligned PC, which fetchPage raises).
+      if ((this.pcLo & ~0xffc) !== baseLo) return n;
+      idx = (this.pcLo & 0xfff) >>> 2;
+    }
+  }
+
+  /** Execution ran off the end of the page: continue at the next page. */
+  private leavePageEnd(baseLo: number, n: number): number {
+    this.pcLo = (baseLo + 0x1000) | 0;
+    if (this.pcLo === 0) this.pcHi = (this.pcHi + 1) | 0;
+    return n;
   }
 
   /** The decoded page for the PC, through the exec TLB; raises PC alignment or instruction aborts. */
@@ -180,14 +267,20 @@ export class Cpu extends CpuMemory {
     const page = this.curPage;
     const idx = (this.pcLo & 0xfff) >>> 2;
     const block = page.block;
-    if (!block.hasCode(page.page)) {
-      block.markCode(page.page);
-      this.tlb.dropWritesTo(block, page.offset);
-    }
+    this.markCodePage(page);
     const word = block.view.getInt32(page.offset + idx * 4, true);
     const fn = this.decoder.lookup(word).exec(word);
     page.fns[idx] = fn;
     fn(this);
+  }
+
+  /** Marks the page as holding decoded code, so that stores to it reach the slow path and invalidate it. */
+  private markCodePage(page: DecodedPage): void {
+    const block = page.block;
+    if (!block.hasCode(page.page)) {
+      block.markCode(page.page);
+      this.tlb.dropWritesTo(block, page.offset);
+    }
   }
 
   /** The instruction word at a virtual address as the CPU would fetch it (debugger, tracing); null on fault. */

@@ -57,3 +57,40 @@ export function entry(
 ): InsnEntry {
   return { name, ...pattern(bits), ...impl };
 }
+
+/**
+ * How a compiled block (block-compiler.ts) treats one instruction's source:
+ * - Plain: cannot fault or change control flow (ALU); runs with no PC bookkeeping.
+ * - Load / Store: may fault, so the block first sets `cpu.pcLo` to the instruction; after a store it leaves
+ *   if the store invalidated the page's decoded code.
+ * - Branch: ends the block; on a taken branch the source writes pcLo/pcHi and sets `cpu.jumped = 1`.
+ */
+export const JitKind = { Plain: 0, Load: 1, Store: 2, Branch: 3 } as const;
+export type JitKind = (typeof JitKind)[keyof typeof JitKind];
+
+/** One instruction as JavaScript source for a compiled block. */
+export interface JitCode {
+  readonly kind: JitKind;
+  /**
+   * Statements over the block's locals: `cpu`, `x` (cpu.x), `b` (the low word of the virtual page base of
+   * the block), and the helpers block-compiler.ts passes in (`h.*`).
+   */
+  readonly src: string;
+  /**
+   * For a PC-relative branch: taken when `cond` (an expression) holds, to the instruction `delta` bytes
+   * away. `src` does the same; with this the compiler can turn a branch back to the block's start into a
+   * loop inside the block.
+   */
+  readonly direct?: { readonly cond: string; readonly delta: number };
+  /** NZCV flags the instruction reads (N = 8, Z = 4, C = 2, V = 1). */
+  readonly reads?: number;
+  /** The instruction writes all of NZCV (only those in `liveFlags` are computed). */
+  readonly setsFlags?: boolean;
+}
+
+/**
+ * Source generator for one encoding entry, by entry name (insn/jit-*.ts). `offset` is the instruction's
+ * byte offset in its page; `liveFlags` the NZCV flags read before the block overwrites them (the others need
+ * not be computed). Returns null for the words it leaves to the entry's closure.
+ */
+export type JitTemplate = (word: number, offset: number, liveFlags: number) => JitCode | null;

@@ -55,17 +55,15 @@ export function ror32(v: number, s: number): number {
 
 // --- multiplication ----------------------------------------------------------------------------------
 
-/** High 32 bits of the unsigned 64-bit product of two uint32 (as int32). */
+/**
+ * High 32 bits of the unsigned 64-bit product of two uint32 (as int32). Both partial products a0*b and a1*b
+ * (a = a1 * 2^16 + a0) are below 2^48, so exact in doubles; dividing by 2^16 is exact and `>>> 0`/`| 0`
+ * floor the non-negative quotients.
+ */
 export function mulhu32(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const low = a0 * b0;
-  const mid1 = a1 * b0;
-  const mid2 = a0 * b1;
-  const carry = ((low >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
-  return (a1 * b1 + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
+  const bu = b >>> 0;
+  const low = ((a & 0xffff) * bu) / 65536;
+  return (((a >>> 16) * bu + (low >>> 0)) / 65536) | 0;
 }
 
 /** High 32 bits of the signed 64-bit product of two int32. */
@@ -110,18 +108,23 @@ export function mulu128(aLo: number, aHi: number, bLo: number, bHi: number, out:
   }
 }
 
-/** High 64 bits of the unsigned 128-bit product (UMULH). */
+/**
+ * High 64 bits of the unsigned 128-bit product (UMULH), from the four 32x32 partial products; the column sums
+ * stay below 2^35, exact in doubles.
+ */
 export function umulh64(aLo: number, aHi: number, bLo: number, bHi: number, out: Int32Array): void {
-  mulu128(aLo, aHi, bLo, bHi, wide);
-  out[0] = wide[2];
-  out[1] = wide[3];
+  const middle = (mulhu32(aLo, bLo) >>> 0) + (Math.imul(aLo, bHi) >>> 0) + (Math.imul(aHi, bLo) >>> 0);
+  const high =
+    (Math.imul(aHi, bHi) >>> 0) + (mulhu32(aLo, bHi) >>> 0) + (mulhu32(aHi, bLo) >>> 0) + Math.floor(middle / TWO32);
+  out[0] = high | 0;
+  out[1] = (mulhu32(aHi, bHi) + Math.floor(high / TWO32)) | 0;
 }
 
 /** High 64 bits of the signed 128-bit product (SMULH): UMULH corrected for negative operands. */
 export function smulh64(aLo: number, aHi: number, bLo: number, bHi: number, out: Int32Array): void {
-  mulu128(aLo, aHi, bLo, bHi, wide);
-  let lo = wide[2];
-  let hi = wide[3];
+  umulh64(aLo, aHi, bLo, bHi, out);
+  let lo = out[0];
+  let hi = out[1];
   if (aHi < 0) {
     const d = (lo >>> 0) - (bLo >>> 0);
     lo = d | 0;
@@ -135,8 +138,6 @@ export function smulh64(aLo: number, aHi: number, bLo: number, bHi: number, out:
   out[0] = lo;
   out[1] = hi;
 }
-
-const wide = new Int32Array(4);
 
 // --- division ----------------------------------------------------------------------------------------
 

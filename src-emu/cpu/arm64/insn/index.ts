@@ -12,6 +12,7 @@ import { LDST_SINGLE } from './ldst-single';
 import { LDST_PAIR } from './ldst-pair';
 import { LDST_EXCL } from './ldst-exclusive';
 import { SYSTEM_INSNS } from '../sys/insn';
+import { SIMD_GROUPS } from '../simd/index';
 import { FP_ENCODING_GROUPS } from '../fp/index';
 
 export const ENCODING_GROUPS: ReadonlyArray<ReadonlyArray<InsnEntry>> = [
@@ -25,6 +26,7 @@ export const ENCODING_GROUPS: ReadonlyArray<ReadonlyArray<InsnEntry>> = [
   // fp/: FP arithmetic, compares, conversions and rounding (scalar and vector), FMOV immediate/register
   // simd/: AdvSIMD integer, bitwise, permutes, moves between registers (INS/DUP/UMOV/SMOV/FMOV general),
   //        MOVI/MVNI/ORR/BIC immediate, and the structure loads/stores LD1-LD4/ST1-ST4/LDnR
+  ...SIMD_GROUPS,
   ...FP_ENCODING_GROUPS,
   SYSTEM_INSNS,
 ];

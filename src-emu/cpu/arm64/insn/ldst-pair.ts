@@ -40,6 +40,7 @@ function pairExec(w: number, mode: number): ExecFn {
   const imm = offsetOf(w, kind);
   const writeback = mode === 1 || mode === 3;
   const post = mode === 1;
+  if (kind === Kind.Ld64 || kind === Kind.St64) return pair64(kind === Kind.Ld64, t1, t2, n, imm, post, writeback);
   return (cpu) => {
     const x = cpu.x;
     const bLo = x[n];
@@ -51,6 +52,46 @@ function pairExec(w: number, mode: number): ExecFn {
     transfer(cpu, kind, t1, aLo, aHi);
     transfer(cpu, kind, t2, (aLo + size) | 0, addHi(aLo, aHi, size));
     if (writeback) {
+      x[n] = lo;
+      x[n + 1] = hi;
+    }
+  };
+}
+
+/** LDP/STP of X registers (stack frames, copies) without the kind dispatch of `transfer`. */
+function pair64(load: boolean, t1: number, t2: number, n: number, imm: number, post: boolean, wb: boolean): ExecFn {
+  if (load) {
+    return (cpu) => {
+      const x = cpu.x;
+      const bLo = x[n];
+      const bHi = x[n + 1];
+      const lo = (bLo + imm) | 0;
+      const hi = addHi(bLo, bHi, imm);
+      const aLo = post ? bLo : lo;
+      const aHi = post ? bHi : hi;
+      // Same order as `transfer`: a fault on the second half leaves the first loaded.
+      x[t1] = cpu.load64(aLo, aHi);
+      x[t1 + 1] = cpu.loadHi;
+      const second = cpu.load64((aLo + 8) | 0, addHi(aLo, aHi, 8));
+      x[t2 + 1] = cpu.loadHi;
+      x[t2] = second;
+      if (wb) {
+        x[n] = lo;
+        x[n + 1] = hi;
+      }
+    };
+  }
+  return (cpu) => {
+    const x = cpu.x;
+    const bLo = x[n];
+    const bHi = x[n + 1];
+    const lo = (bLo + imm) | 0;
+    const hi = addHi(bLo, bHi, imm);
+    const aLo = post ? bLo : lo;
+    const aHi = post ? bHi : hi;
+    cpu.store64(aLo, aHi, x[t1], x[t1 + 1]);
+    cpu.store64((aLo + 8) | 0, addHi(aLo, aHi, 8), x[t2], x[t2 + 1]);
+    if (wb) {
       x[n] = lo;
       x[n + 1] = hi;
     }

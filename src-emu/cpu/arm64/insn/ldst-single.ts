@@ -40,23 +40,8 @@ function immediateExec(kind: number, w: number, imm: number, mode: number, unpri
   const t = transferSlot(kind, rd(w));
   const n = readSlot(rn(w), true);
   if (mode === OFFSET && !unpriv) {
-    // The commonest forms skip the kind dispatch.
-    if (kind === Kind.Ld64) {
-      return (cpu) => {
-        const x = cpu.x;
-        const bLo = x[n];
-        const lo = cpu.load64((bLo + imm) | 0, addHi(bLo, x[n + 1], imm));
-        x[t + 1] = cpu.loadHi;
-        x[t] = lo;
-      };
-    }
-    if (kind === Kind.St64) {
-      return (cpu) => {
-        const x = cpu.x;
-        const bLo = x[n];
-        cpu.store64((bLo + imm) | 0, addHi(bLo, x[n + 1], imm), x[t], x[t + 1]);
-      };
-    }
+    const fast = offsetAccess(kind, t, n, imm);
+    if (fast !== null) return fast;
     return (cpu) => {
       const x = cpu.x;
       const bLo = x[n];
@@ -84,6 +69,54 @@ function immediateExec(kind: number, w: number, imm: number, mode: number, unpri
     x[n] = lo;
     x[n + 1] = hi;
   };
+}
+
+/** The commonest base + imm forms without the kind dispatch of `transfer`; null for the others. */
+function offsetAccess(kind: number, t: number, n: number, imm: number): ExecFn | null {
+  switch (kind) {
+    case Kind.Ld64:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        const lo = cpu.load64((bLo + imm) | 0, addHi(bLo, x[n + 1], imm));
+        x[t + 1] = cpu.loadHi;
+        x[t] = lo;
+      };
+    case Kind.St64:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        cpu.store64((bLo + imm) | 0, addHi(bLo, x[n + 1], imm), x[t], x[t + 1]);
+      };
+    case Kind.Ld32:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        x[t] = cpu.load32((bLo + imm) | 0, addHi(bLo, x[n + 1], imm));
+        x[t + 1] = 0;
+      };
+    case Kind.St32:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        cpu.store32((bLo + imm) | 0, addHi(bLo, x[n + 1], imm), x[t]);
+      };
+    case Kind.Ld8:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        x[t] = cpu.load8((bLo + imm) | 0, addHi(bLo, x[n + 1], imm));
+        x[t + 1] = 0;
+      };
+    case Kind.St8:
+      return (cpu) => {
+        const x = cpu.x;
+        const bLo = x[n];
+        cpu.store8((bLo + imm) | 0, addHi(bLo, x[n + 1], imm), x[t]);
+      };
+    default:
+      return null;
+  }
 }
 
 function imm9(w: number): number {

@@ -5,6 +5,7 @@
  */
 import { AddressSpace, MemoryRegion } from '../../../../src-emu/core/memory';
 import { Cpu } from '../../../../src-emu/cpu/arm64/cpu';
+import type { CpuOptions } from '../../../../src-emu/cpu/arm64/cpu';
 import { fromPair, toPair } from './reference';
 import { objdumpSource } from './objdump';
 
@@ -19,14 +20,17 @@ export interface Machine {
   ram: MemoryRegion;
 }
 
-export function makeMachine(ramBytes = 4 << 20): Machine {
+export function makeMachine(ramBytes = 4 << 20, options: CpuOptions = {}): Machine {
   const root = MemoryRegion.container('system', 2 ** 40);
   const ram = MemoryRegion.ram('ram', ramBytes);
   root.addSubregion(RAM_BASE, ram);
   const bus = new AddressSpace('memory', root);
-  const cpu = new Cpu(bus);
+  const cpu = new Cpu(bus, options);
   return { cpu, bus, ram };
 }
+
+/** Every instruction compiled alone, on its first run (block-compiler.ts templates instead of closures). */
+export const COMPILE_EACH: CpuOptions = { jit: { threshold: 1, maxInsns: 1 } };
 
 export function setX(cpu: Cpu, r: number, value: bigint): void {
   const [lo, hi] = toPair(value);
@@ -97,10 +101,16 @@ export function assemble(cases: readonly InsnCase[], base = CODE): number[] {
 
 /**
  * Runs each case's word at its assembled address (CODE + 4i) and returns a description of every
- * difference from the expectations.
+ * difference from the expectations: on `m` (closures), then on a machine that runs every instruction as a
+ * compiled block, so both executors meet the same expectations.
  */
 export function runCases(m: Machine, cases: readonly InsnCase[]): string[] {
   const words = assemble(cases);
+  const compiled = makeMachine(m.ram.size, COMPILE_EACH);
+  return [...runWords(m, cases, words), ...runWords(compiled, cases, words).map((f) => `[compiled] ${f}`)];
+}
+
+function runWords(m: Machine, cases: readonly InsnCase[], words: readonly number[]): string[] {
   const failures: string[] = [];
   for (let i = 0; i < words.length; i++) m.bus.write(CODE + 4 * i, 4, words[i] >>> 0);
   cases.forEach((c, i) => {

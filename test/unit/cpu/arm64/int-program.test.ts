@@ -77,9 +77,13 @@ function expected(): bigint[] {
 }
 
 describe('bare-metal integer program', () => {
-  it('runs to its final loop and stores the results BigInt predicts', () => {
+  // Interpreted closures only, then every block compiled on its first run (block-compiler.ts).
+  it.each([
+    ['closures', { jit: { threshold: 0 } }],
+    ['compiled blocks', { jit: { threshold: 1 } }],
+  ])('runs to its final loop and stores the results BigInt predicts (%s)', (_name, options) => {
     const { image, results, done } = build();
-    const m = makeMachine(16 << 20);
+    const m = makeMachine(16 << 20, options);
     m.bus.writeBytes(LOAD_ADDRESS, image);
     setPc(m.cpu, LOAD_ADDRESS);
     let total = 0;
