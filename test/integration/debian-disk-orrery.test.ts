@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../support/tools';
-import { debianGuest } from '../support/guest';
-import { runSerialSession } from '../support/serial-session';
+import { debianSession } from '../support/guest';
 
 const dir = mkdtempSync(join(tmpdir(), 'orrery-disk-'));
 
@@ -24,30 +23,11 @@ function makeExt4(format: 'raw' | 'qcow2'): string {
   return qcow2;
 }
 
-async function boot(disk: string, format: string, commands: string[]) {
-  const guest = await debianGuest();
-  return runSerialSession({
-    command: process.execPath,
-    args: [
-      'bin/orrery.mjs',
-      'run',
-      '-m',
-      '256',
-      '-nographic',
-      '-no-reboot',
-      '-kernel',
-      guest.kernel,
-      '-initrd',
-      guest.initrd,
-      '-append',
-      'console=ttyAMA0 quiet',
-      '-drive',
-      `file=${disk},format=${format},if=virtio`,
-    ],
-    prompt: /orrery:\/root# /,
+function boot(disk: string, format: string, commands: string[]) {
+  return debianSession({
+    machine: 'orrery',
     commands,
-    finalCommand: 'poweroff -f',
-    timeoutMs: 400_000,
+    extraArgs: ['-drive', `file=${disk},format=${format},if=virtio`],
   });
 }
 

@@ -4,9 +4,7 @@
  * what Orrery's CPU implements (specs/cpu.md).
  */
 import { describe, expect, it } from 'vitest';
-import { requireTool } from '../support/tools';
-import { debianGuest } from '../support/guest';
-import { runSerialSession } from '../support/serial-session';
+import { debianSession } from '../support/guest';
 
 const COMMANDS = [
   'uname -a',
@@ -16,32 +14,12 @@ const COMMANDS = [
   'i=0; while [ $i -lt 300 ]; do i=$((i + 3)); done; echo $i',
   'grep -c processor /proc/cpuinfo',
 ];
-
-async function session(command: string, args: string[]) {
-  const guest = await debianGuest();
-  return runSerialSession({
-    command,
-    args: [...args, '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', 'console=ttyAMA0 quiet'],
-    prompt: /orrery:\/root# /,
-    commands: [...COMMANDS, 'grep -m1 Features /proc/cpuinfo'],
-    finalCommand: 'poweroff -f',
-    timeoutMs: 400_000,
-  });
-}
+const FEATURES = 'grep -m1 Features /proc/cpuinfo';
 
 describe('Debian arm64 guest on Orrery', () => {
   it('boots to a busybox shell whose commands print what they print on QEMU', async () => {
-    const qemu = await session(requireTool('qemu-system-aarch64'), [
-      '-M',
-      'virt',
-      '-cpu',
-      'cortex-a57',
-      '-m',
-      '256',
-      '-nographic',
-      '-no-reboot',
-    ]);
-    const orrery = await session(process.execPath, ['bin/orrery.mjs', 'run', '-m', '256', '-nographic', '-no-reboot']);
+    const qemu = await debianSession({ machine: 'qemu', commands: [...COMMANDS, FEATURES] });
+    const orrery = await debianSession({ machine: 'orrery', commands: [...COMMANDS, FEATURES] });
     expect(orrery.outputs.slice(0, COMMANDS.length)).toEqual(qemu.outputs.slice(0, COMMANDS.length));
     expect(orrery.outputs[COMMANDS.length]).toMatch(/^Features\s*: fp asimd evtstrm crc32 cpuid$/);
     expect(orrery.exitCode).toBe(0);

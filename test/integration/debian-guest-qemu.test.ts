@@ -3,35 +3,15 @@
  * initramfs and init are right, and gives the outputs Orrery's own boot must reproduce.
  */
 import { describe, expect, it } from 'vitest';
-import { requireTool } from '../support/tools';
-import { debianGuest } from '../support/guest';
-import { runSerialSession } from '../support/serial-session';
+import { debianGuest, debianSession } from '../support/guest';
 
 describe('Debian arm64 guest on QEMU (reference)', () => {
   it('boots to a busybox shell that runs commands and powers off', async () => {
     const guest = await debianGuest();
     expect(guest.manifest.kernelPackage).toMatch(/^linux-image-[\d.]+-\d+-cloud-arm64$/);
-    const result = await runSerialSession({
-      command: requireTool('qemu-system-aarch64'),
-      args: [
-        '-M',
-        'virt',
-        '-cpu',
-        'cortex-a57',
-        '-m',
-        '256',
-        '-nographic',
-        '-no-reboot',
-        '-kernel',
-        guest.kernel,
-        '-initrd',
-        guest.initrd,
-        '-append',
-        'console=ttyAMA0 quiet',
-      ],
-      prompt: /orrery:\/root# /,
+    const result = await debianSession({
+      machine: 'qemu',
       commands: ['uname -sm', 'echo $((6 * 7))', 'cat /proc/cpuinfo | grep -c processor'],
-      finalCommand: 'poweroff -f',
       timeoutMs: 120_000,
     });
     expect(result.transcript).toContain('Orrery Debian guest: Linux ' + guest.manifest.kernelRelease);

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { debianGuest } from '../support/guest';
-import { runSerialSession } from '../support/serial-session';
+import { debianGuest, debianSession } from '../support/guest';
 import { requireTool } from '../support/tools';
 import type { GuestFiles } from '../../src-emu/cli/guest/debian';
 import { MonitorClient } from '../../src-emu/debug/testing/monitor-client';
@@ -22,28 +21,11 @@ import {
 const SYMBOLS = ['_stext', '_etext', 'ktime_get'] as const;
 type Symbol = (typeof SYMBOLS)[number];
 
-async function kallsymsOnQemu(guest: GuestFiles): Promise<Record<Symbol, bigint>> {
-  const result = await runSerialSession({
-    command: requireTool('qemu-system-aarch64'),
-    args: [
-      '-M',
-      'virt',
-      '-cpu',
-      'cortex-a57',
-      '-m',
-      '256',
-      '-nographic',
-      '-no-reboot',
-      '-kernel',
-      guest.kernel,
-      '-initrd',
-      guest.initrd,
-      '-append',
-      'console=ttyAMA0 quiet nokaslr',
-    ],
-    prompt: /orrery:\/root# /,
+async function kallsymsOnQemu(): Promise<Record<Symbol, bigint>> {
+  const result = await debianSession({
+    machine: 'qemu',
+    append: 'console=ttyAMA0 quiet nokaslr',
     commands: [`grep -E ' (${SYMBOLS.join('|')})$' /proc/kallsyms`],
-    finalCommand: 'poweroff -f',
     timeoutMs: 150_000,
   });
   const found: Partial<Record<Symbol, bigint>> = {};
@@ -78,7 +60,7 @@ describe('debugging the Linux guest', () => {
 
   beforeAll(async () => {
     guest = await debianGuest();
-    syms = await kallsymsOnQemu(guest);
+    syms = await kallsymsOnQemu();
     image = new Uint8Array(readFileSync(guest.kernel));
     orrery = startOrrery([
       '-kernel',
