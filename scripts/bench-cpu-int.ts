@@ -1,11 +1,13 @@
 /**
- * Micro-benchmark of the integer interpreter: a tight loop of ALU, load and store instructions on flat RAM.
- * Prints guest MIPS. Not a test: timings on shared machines are noisy.
+ * Micro-benchmark of the integer CPU: a tight loop of ALU, load and store instructions on flat RAM, run by
+ * the closure interpreter alone and with block compilation (the default). Prints guest MIPS for both. Not a
+ * test: timings on shared machines are noisy.
  *
  *   npx tsx scripts/bench-cpu-int.ts [millions of instructions, default 200]
  */
 import { AddressSpace, MemoryRegion } from '../src-emu/core/memory';
 import { Cpu } from '../src-emu/cpu/arm64/cpu';
+import type { CpuOptions } from '../src-emu/cpu/arm64/cpu';
 
 const RAM_BASE = 0x4000_0000;
 
@@ -25,12 +27,11 @@ const PROGRAM = [
   0x14000000,
 ];
 
-function main(): void {
-  const millions = Number(process.argv[2] ?? 200);
+function measure(label: string, millions: number, options: CpuOptions): void {
   const root = MemoryRegion.container('system', 2 ** 40);
   root.addSubregion(RAM_BASE, MemoryRegion.ram('ram', 1 << 20));
   const bus = new AddressSpace('memory', root);
-  const cpu = new Cpu(bus);
+  const cpu = new Cpu(bus, options);
   PROGRAM.forEach((word, i) => bus.write(RAM_BASE + 4 * i, 4, word));
   cpu.pcLo = RAM_BASE;
   cpu.x[62] = RAM_BASE + 0x8000; // SP
@@ -41,7 +42,10 @@ function main(): void {
   let executed = 0;
   while (executed < millions * slice) executed += cpu.run(slice);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(`${(executed / seconds / 1e6).toFixed(1)} MIPS (${executed} instructions in ${seconds.toFixed(2)} s)`);
+  const mips = (executed / seconds / 1e6).toFixed(1);
+  console.log(`${label}: ${mips} MIPS (${executed} instructions in ${seconds.toFixed(2)} s)`);
 }
 
-main();
+const millions = Number(process.argv[2] ?? 200);
+measure('closures only  ', millions, { jit: { threshold: 0 } });
+measure('compiled blocks', millions, {});

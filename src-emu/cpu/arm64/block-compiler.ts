@@ -1,14 +1,15 @@
 /**
- * Compiles a hot straight-line run of instructions (up to a branch, the page end or MAX_BLOCK_INSNS) into one
+ * Compiles a hot run of instructions (up to an unconditional branch, the page end or MAX_BLOCK_INSNS) into one
  * JavaScript function with `new Function`, from the per-entry source templates of insn/jit-index.ts. Words
  * without a template run their ordinary closure from inside the block. Register numbers, immediates and
- * offsets become constants, and the run loop's per-instruction work disappears.
+ * offsets become constants, and the run loop's per-instruction work disappears; a block without closures
+ * keeps the registers it uses in locals.
  *
  * Block contract (cpu.ts runs them):
  * - Entered with `cpu.pcLo/pcHi` at the block's first instruction and a budget of at least its length;
- *   returns how many instructions it executed. A block that ends with a branch to its own start loops
- *   inside while the budget allows and no interrupt or stop is pending (`cpu.loopInsns` counts finished
- *   iterations when a fault leaves the block).
+ *   returns how many instructions it executed. A branch back to the block's start loops inside while the
+ *   budget allows and no interrupt or stop is pending (`cpu.loopInsns` counts finished iterations when a
+ *   fault leaves the block).
  * - Returns with `cpu.jumped = 1` after a taken branch (PC set) or after a closure that set it; otherwise with
  *   pcLo at the next instruction (possibly the next page). Conditional branches inside a block are side exits.
  * - Before anything that may fault or read the PC (loads, stores, closures), `cpu.pcLo` is set to that
@@ -109,7 +110,8 @@ export function blockSource(
   const loops = items.some(toStart);
   const done = loops ? 'done + ' : '';
   /** Leaves after `count` instructions, continuing at the next one. */
-  const exit = (count: number): string => `{ cpu.pcLo = (b + ${startOffset + count * 4}) | 0; return ${done}${count}; }`;
+  const exit = (count: number): string =>
+    `{ cpu.pcLo = (b + ${startOffset + count * 4}) | 0; return ${done}${count}; }`;
   const parts: string[] = [];
   items.forEach((item, i) => {
     const count = i + 1;
@@ -221,18 +223,31 @@ cpu.pcLo = b | ${startOffset}; cpu.jumped = 1; return done; }
 continue; }`;
 }
 
-/** Compiles the block at slot `start` of `page` (the page must be marked as code by the caller). */
+/** False once the host refused `new Function` (code generation from strings disallowed): closures only. */
+let codeGeneration = true;
+
+/**
+ * Compiles the block at slot `start` of `page` (the page must be marked as code by the caller); null when
+ * the host does not allow generated code.
+ */
 export function compileBlock(
   page: DecodedPage,
   start: number,
   decoder: Decoder,
   maxInsns = MAX_BLOCK_INSNS,
-): CompiledBlock {
+): CompiledBlock | null {
+  if (!codeGeneration) return null;
   const { src, closures, length } = blockSource(page, start, decoder, maxInsns);
   let factory = factories.get(src);
   if (factory === undefined) {
     const body = `${HELPER_PROLOGUE}\nconst stamp = pg.stamp;\nreturn function block(cpu, budget) {\n${src}\n};`;
-    factory = new Function('h', 'c', 'pg', body) as BlockFactory;
+    try {
+      factory = new Function('h', 'c', 'pg', body) as BlockFactory;
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      codeGeneration = false;
+      return null;
+    }
     if (factories.size >= MAX_FACTORIES) factories.clear();
     factories.set(src, factory);
   }

@@ -1,12 +1,11 @@
 /**
  * Decoded code, one `DecodedPage` (1024 closures) per RAM page, decoded lazily.
  *
- * Slots entered often also get a compiled block (block-compiler.ts), dropped by the same reset.
- *
  * Every slot starts as `decodeOnFirstRun`, which decodes the word at the current PC, stores the resulting
  * closure in its slot and runs it. A store to a page holding decoded code (RamBlock's code bit) resets all
  * slots of that page to the stub, in place, so a run loop that holds the page's `fns` array sees the new
- * code at once. The stub re-marks the page as code whenever it decodes.
+ * code at once. The stub re-marks the page as code whenever it decodes. Slots entered often also get a
+ * compiled block (block-compiler.ts), dropped by the same reset.
  *
  * Pages are keyed by (RamBlock, page index in the block), so one RAM page mapped at two physical addresses
  * has one set of closures.

@@ -208,7 +208,7 @@ export class Cpu extends CpuMemory {
         if (block === null && ++page.hits[idx] === this.jitThreshold && page.traps === null) {
           this.markCodePage(page);
           blocks[idx] = compileBlock(page, idx, this.decoder, this.jitMaxInsns);
-          continue;
+          if (blocks[idx] !== null) continue;
         }
         this.blockEntry = -1;
         for (;;) {

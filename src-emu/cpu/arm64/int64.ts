@@ -160,7 +160,23 @@ export function udiv64(nLo: number, nHi: number, dLo: number, dHi: number, out: 
     out[1] = Math.floor(q / TWO32) | 0;
     return;
   }
-  udivLong(nLo, nHi, dLo, dHi, out);
+  if (dh === 0) udivBy32(nh, nLo >>> 0, dLo >>> 0, out);
+  else udivLong(nLo, nHi, dLo, dHi, out);
+}
+
+/**
+ * n / d for a divisor below 2^32, as long division in digits of 32, 16 and 16 bits: each partial dividend
+ * (remainder * 2^16 + digit) stays below 2^48, exact in doubles.
+ */
+function udivBy32(nh: number, nl: number, d: number, out: Int32Array): void {
+  const qHi = Math.floor(nh / d);
+  const r0 = nh - qHi * d;
+  const part1 = r0 * 65536 + (nl >>> 16);
+  const q1 = Math.floor(part1 / d);
+  const part2 = (part1 - q1 * d) * 65536 + (nl & 0xffff);
+  const q0 = Math.floor(part2 / d);
+  out[0] = (q1 * 65536 + q0) | 0;
+  out[1] = qHi | 0;
 }
 
 /** Restoring shift-subtract division for operands of 2^53 and above. */

@@ -104,4 +104,20 @@ describe('int64 helpers', () => {
       }
     }
   });
+
+  it('UDIV of 64-bit dividends by divisors below 2^32 (the digit-by-digit path)', () => {
+    let seed = 0x2545f491n;
+    const next = (): bigint => {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n);
+      return seed;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const n = next();
+      const d = (next() >> BigInt(32 + (i % 32))) | 1n;
+      const [nLo, nHi] = toPair(n);
+      const [dLo, dHi] = toPair(d);
+      udiv64(nLo, nHi, dLo, dHi, out);
+      expect(fromPair(out[0], out[1])).toBe(n / d);
+    }
+  });
 });
