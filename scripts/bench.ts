@@ -93,14 +93,15 @@ async function timeOrrery(
 const fmt = (n: number, digits = 1): string => n.toFixed(digits);
 
 async function benchMips(): Promise<void> {
-  // Two lengths, so that start-up time cancels out of QEMU's figure.
-  const short = 2_000_000;
-  const long = 20_000_000;
+  // Two lengths, so that start-up time cancels out of QEMU's figure; long enough (over a second on QEMU)
+  // that the difference is not noise.
+  const short = 20_000_000;
+  const long = 400_000_000;
   const [shortElf, longElf] = [loopProgram(short), loopProgram(long)];
   const qemuShort = await timeQemu(['-kernel', shortElf]);
   const qemuLong = await timeQemu(['-kernel', longElf]);
   const qemuMips = ((long - short) * INSNS_PER_ITERATION) / ((qemuLong - qemuShort) * 1000);
-  const orrery = await timeOrrery({ memoryMiB: 64, cpus: 1, kernel: new Uint8Array(readFileSync(longElf)) });
+  const orrery = await timeOrrery({ memoryMiB: 64, cpus: 1, kernel: new Uint8Array(readFileSync(shortElf)) });
   const orreryMips = orrery.instructions / (orrery.ms * 1000);
   console.log('CPU-bound loop (integer ALU, load/store, branches)');
   console.log(`  QEMU TCG  ${fmt(qemuMips)} MIPS`);
