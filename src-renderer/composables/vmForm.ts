@@ -16,6 +16,18 @@ export interface VmForm {
 
 export type VmFormField = 'name' | 'kernel' | 'initrd' | 'memoryMiB' | 'cpus';
 
+/**
+ * How each checked field is shown: its id (after the view's prefix), label and input attributes. The bounds
+ * are the schema's, so the browser's spinners stop where validation would.
+ */
+export const VM_FORM_INPUTS = {
+  name: { id: 'name', label: 'Name', attrs: { type: 'text', maxlength: 80 } },
+  kernel: { id: 'kernel', label: 'Kernel path', attrs: { type: 'text' } },
+  initrd: { id: 'initrd', label: 'Initrd path (optional)', attrs: { type: 'text' } },
+  memoryMiB: { id: 'memory', label: 'Memory (MiB)', attrs: { type: 'number', min: 16, max: 16384, step: 16 } },
+  cpus: { id: 'cpus', label: 'CPUs', attrs: { type: 'number', min: 1, max: 8 } },
+} as const satisfies Record<VmFormField, { id: string; label: string; attrs: Record<string, string | number> }>;
+
 export function defaultVmForm(): VmForm {
   return { name: '', source: 'demo', kernel: '', initrd: '', append: 'console=ttyAMA0', memoryMiB: 128, cpus: 1 };
 }

@@ -2,31 +2,20 @@
  * The machine inspector, settings, shortcuts and delete-keeping-files in a real browser against browser mode
  * on the real emulator (the built-in demo guest). Screenshots of each view go to test-results/screenshots/.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SCREENSHOT_DIR } from './support/chromium';
-import { buildApp, serveApp, type ServedApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOT_DIR } from './support/chromium';
+import type { ServedApp } from './support/app';
+import { useAppInBrowser } from './support/browser-session';
 
 let app: ServedApp;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  buildApp();
-  app = await serveApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+const { pageErrors } = useAppInBrowser({ width: 1280, height: 900 }, async (opened) => {
+  ({ app, page } = opened);
   page.setDefaultTimeout(15_000);
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
   await app.store.create({ name: 'Demo', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 /** The VM page's state badge. */

@@ -1,25 +1,14 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SCREENSHOT_DIR } from './support/chromium';
-import { buildApp, serveApp, type ServedApp } from './support/app';
+import { SCREENSHOT_DIR } from './support/chromium';
+import type { ServedApp } from './support/app';
+import { useAppInBrowser } from './support/browser-session';
 
 let app: ServedApp;
 let browser: Browser;
 let page: Page;
-
-beforeAll(async () => {
-  buildApp();
-  app = await serveApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+useAppInBrowser({ width: 1100, height: 700 }, (opened) => ({ app, browser, page } = opened));
 
 describe('library view in a real browser (browser mode)', () => {
   it('shows the empty library with a call to action, then the VM it creates', async () => {

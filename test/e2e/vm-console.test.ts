@@ -3,30 +3,17 @@
  * with the wizard, boot it, use its serial console, reload, stop and delete it. Screenshots of each view go
  * to test-results/screenshots/.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SCREENSHOT_DIR } from './support/chromium';
-import { buildApp, serveApp, type ServedApp } from './support/app';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOT_DIR } from './support/chromium';
+import type { ServedApp } from './support/app';
+import { useAppInBrowser } from './support/browser-session';
 
 let app: ServedApp;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  buildApp();
-  app = await serveApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const { pageErrors } = useAppInBrowser({ width: 1200, height: 820 }, (opened) => ({ app, page } = opened));
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 
