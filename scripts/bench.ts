@@ -4,15 +4,20 @@
  *
  * 1. Guest MIPS on a CPU-bound bare-metal loop (integer ALU, branches, loads and stores).
  * 2. Boot of the Debian arm64 guest to init (time until the initramfs's init prints its banner).
+ * 3. Snapshots of the Debian guest (512 MiB, deterministic mode, at the kernel's `Run /init`): save and restore
+ *    times and the file's size, against the targets (restore under 1 s, save under 2 s, file under 64 MiB).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RingBackend } from '../src-emu/core/chardev';
 import { fetchDebianGuest } from '../src-emu/cli/guest/debian';
 import { OutputWatch } from '../src-emu/cli/output-watch';
-import { VirtMachine } from '../src-emu/machine/virt';
+import { Timer } from '../src-emu/core/timer';
+import { VirtMachine, type VirtConfig } from '../src-emu/machine/virt';
+import { machineConfigRecord } from '../src-emu/snapshot/machine-config';
+import { readSnapshot, restoreSnapshot, saveSnapshot } from '../src-emu/snapshot/snapshot';
 
 const QEMU = 'qemu-system-aarch64';
 const INIT_BANNER = 'Orrery Debian guest';
@@ -138,5 +143,87 @@ async function benchLinuxBoot(): Promise<void> {
   }
 }
 
+const SNAPSHOT_AT = 'Run /init';
+const MiB = 1024 * 1024;
+const SNAPSHOT_TARGETS = { restoreMs: 1000, saveMs: 2000, bytes: 64 * MiB };
+
+/** A deterministic 512 MiB Debian machine (seeded, so every run boots the same). */
+function debianSnapshotMachine(
+  kernel: Uint8Array,
+  initrd: Uint8Array,
+): { machine: VirtMachine; serial: RingBackend; config: VirtConfig } {
+  const serial = new RingBackend(1 << 20);
+  const config: VirtConfig = {
+    kernel,
+    initrd,
+    append: 'console=ttyAMA0',
+    memoryMiB: 512,
+    cpus: 1,
+    serial,
+    noReboot: true,
+    seed: new Uint32Array(10),
+    clockMode: 'deterministic',
+  };
+  return { machine: new VirtMachine(config), serial, config };
+}
+
+/** Runs until the console shows `text`, stopping at the first round boundary after it (checked each 10 ms). */
+async function runUntilOutput(machine: VirtMachine, serial: RingBackend, text: string): Promise<boolean> {
+  const poll = new Timer(machine.clock, () => {
+    if (serial.outputText().includes(text)) machine.stop('reached');
+    else poll.modAfterNs(10_000_000);
+  });
+  poll.modAfterNs(10_000_000);
+  const limit = setTimeout(() => machine.stop('timeout'), 300_000);
+  const reason = await machine.run();
+  clearTimeout(limit);
+  poll.del();
+  return reason === 'reached';
+}
+
+const verdict = (value: number, target: number): string => (value < target ? 'meets' : 'MISSES');
+
+async function benchSnapshot(): Promise<void> {
+  const guest = await fetchDebianGuest(join(process.cwd(), '.cache'));
+  const kernel = new Uint8Array(readFileSync(guest.kernel));
+  const initrd = new Uint8Array(readFileSync(guest.initrd));
+  const { machine, serial, config } = debianSnapshotMachine(kernel, initrd);
+  console.log(`Debian snapshot (512 MiB RAM, deterministic mode, at '${SNAPSHOT_AT}')`);
+  if (!(await runUntilOutput(machine, serial, SNAPSHOT_AT))) {
+    console.log(`  did not reach '${SNAPSHOT_AT}'`);
+    return;
+  }
+  const record = machineConfigRecord(machine, config, {
+    kernel: { path: guest.kernel, bytes: kernel },
+    initrd: { path: guest.initrd, bytes: initrd },
+  });
+  const path = join(dir, 'debian.orrsnap');
+  let start = performance.now();
+  await saveSnapshot(machine, path, { name: 'bench', config: record });
+  const saveMs = performance.now() - start;
+  const bytes = statSync(path).size;
+
+  start = performance.now();
+  await readSnapshot(path);
+  const readMs = performance.now() - start;
+  const fresh = debianSnapshotMachine(kernel, initrd).machine;
+  start = performance.now();
+  await restoreSnapshot(fresh, path);
+  const restoreMs = performance.now() - start;
+  rmSync(path);
+
+  const guestS = machine.clock.now() / 1e9;
+  console.log(`  guest time ${fmt(guestS, 2)} s, ${fmt(machine.cpus[0]!.instructionCount / 1e6, 0)} M instructions`);
+  console.log(
+    `  save      ${fmt(saveMs, 0)} ms  (target < ${SNAPSHOT_TARGETS.saveMs} ms: ${verdict(saveMs, SNAPSHOT_TARGETS.saveMs)})`,
+  );
+  console.log(
+    `  restore   ${fmt(restoreMs, 0)} ms  (target < ${SNAPSHOT_TARGETS.restoreMs} ms: ` +
+      `${verdict(restoreMs, SNAPSHOT_TARGETS.restoreMs)}; reading and checking the file alone: ${fmt(readMs, 0)} ms)`,
+  );
+  console.log(`  file      ${fmt(bytes / MiB, 1)} MiB  (target < 64 MiB: ${verdict(bytes, SNAPSHOT_TARGETS.bytes)})`);
+}
+
 await benchMips();
 await benchLinuxBoot();
+await benchSnapshot();

@@ -271,3 +271,50 @@ describe('Timer', () => {
     expect(clock.armedCount).toBe(0);
   });
 });
+
+describe('VirtualClock pending time (deterministic mode)', () => {
+  it('adds the installed provider to now() without moving the base', () => {
+    const clock = new VirtualClock({ mode: 'deterministic', startNs: 1_000 });
+    let pending = 0;
+    clock.setPendingNs(() => pending);
+    pending = 240;
+    expect(clock.now()).toBe(1_240);
+    // The owner folds the pending part in and resets it: time continues from what now() showed.
+    pending = 0;
+    clock.advance(240);
+    expect(clock.now()).toBe(1_240);
+    clock.setPendingNs(null);
+    expect(clock.now()).toBe(1_240);
+  });
+
+  it('arms timers relative to now() including the pending part', () => {
+    const clock = new VirtualClock({ mode: 'deterministic' });
+    let pending = 50;
+    clock.setPendingNs(() => pending);
+    const fired: number[] = [];
+    const timer = new Timer(clock, () => fired.push(clock.now()));
+    timer.modAfterNs(100);
+    expect(timer.expiresAt).toBe(150);
+    pending = 0;
+    clock.runUntil(1_000);
+    expect(fired).toEqual([150]);
+  });
+
+  it('does not fold the pending part into time when paused', () => {
+    const clock = new VirtualClock({ mode: 'deterministic', running: true });
+    clock.resume();
+    let pending = 70;
+    clock.setPendingNs(() => pending);
+    clock.pause();
+    pending = 0;
+    expect(clock.now()).toBe(0);
+  });
+
+  it('is ignored by a realtime clock', () => {
+    const host = fakeHost();
+    const clock = new VirtualClock({ mode: 'realtime', hostTime: host.source });
+    clock.setPendingNs(() => 1_000_000);
+    host.ns += 10;
+    expect(clock.now()).toBe(10);
+  });
+});

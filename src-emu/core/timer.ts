@@ -8,7 +8,9 @@
  * - 'realtime': while running, virtual time follows the host's monotonic clock; `pause()` stops it and
  *   `resume()` continues from the same value, so a paused machine does not see time jump.
  * - 'deterministic': time moves only when the run loop calls `advance()` / `advanceTo()` / `runUntil()`
- *   (e.g. from instructions executed), so a run and its replay see identical times.
+ *   (e.g. from instructions executed), so a run and its replay see identical times. While a vCPU runs its
+ *   quantum, `now()` adds the pending part the scheduler installs with `setPendingNs` (the instructions it has
+ *   executed so far, as QEMU's icount does), so a guest polling a counter sees it move within the quantum.
  *
  * Armed timers live in a binary heap ordered by (deadline, arming order): equal deadlines fire in the
  * order they were armed.
@@ -54,6 +56,8 @@ export class VirtualClock {
   private firingDeadline = -1;
   private readonly deferred: Timer[] = [];
   private deadlineListener: (() => void) | null = null;
+  /** Deterministic mode: time not yet folded into baseNs by advance() (the running quantum's). */
+  private pendingNs: (() => number) | null = null;
 
   constructor(options: VirtualClockOptions) {
     this.mode = options.mode;
@@ -64,7 +68,8 @@ export class VirtualClock {
 
   /** Current virtual time in nanoseconds. */
   now(): number {
-    if (!this.isRunning || this.mode === 'deterministic') return this.baseNs;
+    if (this.mode === 'deterministic') return this.pendingNs === null ? this.baseNs : this.baseNs + this.pendingNs();
+    if (!this.isRunning) return this.baseNs;
     return this.baseNs + (this.hostTime() - this.hostAtResume);
   }
 
@@ -75,7 +80,7 @@ export class VirtualClock {
   /** Stops virtual time (realtime mode); it continues from the same value on resume. */
   pause(): void {
     if (!this.isRunning) return;
-    this.baseNs = this.now();
+    if (this.mode === 'realtime') this.baseNs = this.now();
     this.isRunning = false;
   }
 
@@ -83,6 +88,15 @@ export class VirtualClock {
     if (this.isRunning) return;
     this.hostAtResume = this.hostTime();
     this.isRunning = true;
+  }
+
+  /**
+   * Deterministic mode: `provider()` (whole ns >= 0) is added to every `now()` until it is replaced. It must
+   * return 0 whenever the owner advances the clock, so that time stays monotonic and the advanced-to
+   * value is the one `now()` showed last. Ignored in realtime mode.
+   */
+  setPendingNs(provider: (() => number) | null): void {
+    this.pendingNs = provider;
   }
 
   /** Moves deterministic time forward by `ns`; timers do not fire until `runDue`. */

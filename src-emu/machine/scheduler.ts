@@ -3,7 +3,8 @@
  *
  * - Each vCPU runs a quantum of instructions in turn; timers fire between quanta. In deterministic mode
  *   (QEMU's -icount) virtual time is 2^shift ns per instruction executed and a quantum never runs past the
- *   next timer deadline, so a run and its replay fire every timer at the same instruction.
+ *   next timer deadline, so a run and its replay fire every timer at the same instruction. Inside a quantum
+ *   the clock reads the running vCPU's instructions so far, so counters the guest polls keep moving.
  * - A vCPU that executed WFI (or is suspended) sleeps until an interrupt is pending for it, even a masked one
  *   (ARM ARM: WFI wakes on any pending interrupt). When every vCPU sleeps, the machine is idle: in realtime
  *   mode the host thread sleeps until the next deadline or until `wake()` (device input); in deterministic
@@ -47,6 +48,8 @@ export class Scheduler {
   private resumeHost: (() => void) | null = null;
   /** Index of the vCPU running now (the GIC's CPU interface banking asks). */
   currentCpu = 0;
+  /** The vCPU inside its quantum, or null between quanta (deterministic time's pending part is 0 then). */
+  private runningCpu: Cpu | null = null;
 
   constructor(
     readonly clock: VirtualClock,
@@ -57,6 +60,13 @@ export class Scheduler {
     this.quantum = options.quantum ?? 20_000;
     this.nsPerInsn = 2 ** (options.icountShift ?? 3);
     this.sliceMs = options.sliceMs ?? 20;
+    if (this.deterministic) clock.setPendingNs(() => this.pendingNs());
+  }
+
+  /** Virtual time the running quantum has used so far: read by the clock's now(), folded in by advance(). */
+  private pendingNs(): number {
+    const cpu = this.runningCpu;
+    return cpu === null ? 0 : cpu.executedInRun() * this.nsPerInsn;
   }
 
   get deterministic(): boolean {
@@ -185,7 +195,14 @@ export class Scheduler {
       }
       ran = true;
       this.currentCpu = cpu.index;
-      const executed = cpu.run(this.budget());
+      const budget = this.budget();
+      this.runningCpu = cpu;
+      let executed: number;
+      try {
+        executed = cpu.run(budget);
+      } finally {
+        this.runningCpu = null;
+      }
       if (this.deterministic) this.clock.advance(executed * this.nsPerInsn);
       if (cpu.stopReason === StopReason.Wfi && cpu.interruptPending === 0) slot.sleeping = true;
     }

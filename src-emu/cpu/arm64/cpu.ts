@@ -67,6 +67,8 @@ export class Cpu extends CpuMemory {
   loopInsns = 0;
   /** Instructions run() has counted in this runBlock before the current closure or compiled block. */
   private blockBase = 0;
+  /** Instructions run() had executed when the current runBlock started. */
+  private runBase = 0;
   /** Slot of the compiled block running, or -1. */
   private blockEntry = -1;
   /** The page the loop is executing (for the lazy decode stub). */
@@ -126,6 +128,9 @@ export class Cpu extends CpuMemory {
     this.stopRequested = 0;
     let executed = 0;
     while (executed < maxInsns && this.stopRequested === 0) {
+      this.runBase = executed;
+      this.blockBase = 0;
+      this.blockEntry = -1;
       const lines = this.interruptPending & ~this.daif & 3;
       if (lines !== 0) {
         this.exceptions.takeInterrupt(this, lines);
@@ -136,6 +141,18 @@ export class Cpu extends CpuMemory {
     if (this.stopReason === StopReason.None && executed >= maxInsns) this.stopReason = StopReason.Budget;
     this.instructionCount += executed;
     return executed;
+  }
+
+  /**
+   * Instructions the current run() call has completed before the one executing now (a clock read from a
+   * closure, an MMIO load): exact whether the instruction runs as a closure or in a compiled block. Only
+   * meaningful while run() is on the stack. Within a compiled block that loops, finished iterations of the
+   * current entry are counted only when the block records them in `loopInsns`.
+   */
+  executedInRun(): number {
+    let n = this.runBase + this.blockBase;
+    if (this.blockEntry >= 0) n += this.loopInsns + ((this.pcLo & 0xfff) >>> 2) - this.blockEntry;
+    return n;
   }
 
   /**
