@@ -51,10 +51,18 @@ export const WorkerBootSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** A disk image the worker opens as a virtio block device; the path is absolute (main resolves it). */
+export const WorkerDriveSchema = z.object({
+  file: z.string().min(1),
+  format: z.enum(['qcow2', 'raw']),
+  readOnly: z.boolean().default(false),
+});
+
 export const WorkerMachineConfigSchema = z.object({
   memoryMiB: z.number().int().min(16).max(16384),
   cpus: z.number().int().min(1).max(8),
   boot: WorkerBootSchema,
+  drives: z.array(WorkerDriveSchema).max(8).default([]),
   /** Output bytes that may be in flight before main acknowledges them. */
   consoleWindow: z
     .number()

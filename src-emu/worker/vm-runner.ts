@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { BridgeBackend } from '../core/chardev';
 import { VirtMachine } from '../machine/virt';
 import { DEMO_GUEST } from '../cli/run';
+import { openDrives, type OpenDrives } from '../cli/drives';
 import { Debugger } from '../debug/debugger';
 import { inspect } from './inspector';
 import type { MachineConfig, MachineState, WorkerAnswer, WorkerReport } from './protocol';
@@ -29,6 +30,8 @@ export class VmRunner {
   private debugger: Debugger | null = null;
   private trace: TraceFeed | null = null;
   private serial: BridgeBackend | null = null;
+  /** The VM's open disk images, closed (flushed) before the machine reports that it stopped. */
+  private drives: OpenDrives | null = null;
   private current: MachineState = 'starting';
   private inputReceived = 0;
   private consumedReported = 0;
@@ -91,10 +94,11 @@ export class VmRunner {
       this.debugger = new Debugger(this.machine);
       this.trace = new TraceFeed(this.machine.clock);
     } catch (error) {
-      this.setState('crashed', describeError(error));
+      await this.finish('crashed', describeError(error));
       return;
     }
-    if (this.current === 'starting') this.runMachine(); // else powered off while the images loaded
+    if (this.current === 'starting') this.runMachine();
+    else await this.closeDrives(); // powered off while the images loaded
   }
 
   private async buildMachine(config: MachineConfig, serial: BridgeBackend): Promise<VirtMachine> {
@@ -103,6 +107,7 @@ export class VmRunner {
     const kernel = await readInput(kernelPath, boot.kind === 'demo' ? 'built-in demo guest' : 'kernel');
     const initrd = boot.kind === 'kernel' && boot.initrd ? await readInput(boot.initrd, 'initrd') : undefined;
     const dtb = boot.kind === 'kernel' && boot.dtb ? await readInput(boot.dtb, 'device tree') : undefined;
+    this.drives = await openVmDrives(config.drives);
     return new VirtMachine({
       memoryMiB: config.memoryMiB,
       cpus: config.cpus,
@@ -111,6 +116,7 @@ export class VmRunner {
       ...(dtb ? { dtb } : {}),
       ...(boot.kind === 'kernel' && boot.append ? { append: boot.append } : {}),
       serial,
+      drives: this.drives.drives,
     });
   }
 
@@ -120,7 +126,7 @@ export class VmRunner {
     this.setState('running');
     machine.run().then(
       (reason) => this.onMachineStopped(reason),
-      (error: unknown) => this.setState('crashed', describeError(error)),
+      (error: unknown) => this.finish('crashed', describeError(error)),
     );
   }
 
@@ -147,13 +153,33 @@ export class VmRunner {
     return { kind: 'step', step: { cpu, from: hex64(from), pc: hex64(event.pc), cause: event.cause } };
   }
 
-  private onMachineStopped(reason: string): void {
+  private async onMachineStopped(reason: string): Promise<void> {
     if (reason === STOP_RESET) {
       this.resetMachine();
       this.runMachine();
-    } else if (reason === STOP_POWER_OFF) this.setState('stopped', 'powered off');
-    else if (reason === 'poweroff') this.setState('stopped', 'the guest powered off');
-    else this.setState('stopped', reason);
+    } else if (reason === STOP_POWER_OFF) await this.finish('stopped', 'powered off');
+    else if (reason === 'poweroff') await this.finish('stopped', 'the guest powered off');
+    else await this.finish('stopped', reason);
+  }
+
+  /** Ends the machine's life: its disks are flushed and closed before main hears it stopped. */
+  private async finish(state: 'stopped' | 'crashed', reason: string): Promise<void> {
+    const closeProblem = await this.closeDrives();
+    if (state === 'stopped' && closeProblem !== null) this.setState('crashed', closeProblem);
+    else this.setState(state, reason);
+  }
+
+  /** Closes the disk images; returns what went wrong, or null. */
+  private async closeDrives(): Promise<string | null> {
+    const drives = this.drives;
+    this.drives = null;
+    if (drives === null) return null;
+    try {
+      await drives.close();
+      return null;
+    } catch (error) {
+      return `closing the disk images failed: ${describeError(error)}`;
+    }
   }
 
   private reset(): void {
@@ -226,6 +252,15 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(`cannot read the ${what} '${path}'${code === 'ENOENT' ? ': no such file' : `: ${code}`}`);
+  }
+}
+
+/** Opens the VM's disk images; a failure names the image (and closes those already open). */
+async function openVmDrives(drives: MachineConfig['drives']): Promise<OpenDrives> {
+  try {
+    return await openDrives(drives, false);
+  } catch (error) {
+    throw new Error(`cannot open the disk image: ${describeError(error)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The VM library on disk: one folder per VM under <store>/vms/<id>/, holding vm.json (and later disks,
- * snapshots and console logs). A damaged vm.json makes that one VM show as broken; the others still load.
+ * The VM library on disk: one folder per VM under <store>/vms/<id>/, holding vm.json, its created disks
+ * (disks/), and later snapshots and console logs. A damaged vm.json makes that one VM show as broken; the
+ * others still load.
  */
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { NewVm, VmConfig, VmSettings } from '../../src-shared/api/vm-config
 import { NewVmSchema, VM_CONFIG_VERSION, VmConfigSchema, VmSettingsSchema } from '../../src-shared/api/vm-config';
 import type { VmSummary } from '../../src-shared/api/contract';
 import { writeFileAtomic } from './atomic-file';
+import { checkAttachedDisks, provideDisks } from './vm-disks';
 
 const CONFIG_FILE = 'vm.json';
 /** Where a deleted VM's kept files go, one folder per deletion (outside vms/, so it is not listed as a VM). */
@@ -70,12 +72,27 @@ export class LibraryStore {
   }
 
   async create(input: NewVm, now = new Date()): Promise<VmConfig> {
-    const fields = NewVmSchema.parse(input);
+    const { disks: requests = [], ...fields } = NewVmSchema.parse(input);
+    await checkAttachedDisks(requests);
     const id = await this.freeId(fields.name);
-    const config: VmConfig = { version: VM_CONFIG_VERSION, id, createdAt: now.toISOString(), ...fields };
-    await mkdir(this.vmDir(id), { recursive: true });
-    await this.write(config);
-    return config;
+    const dir = this.vmDir(id);
+    await mkdir(dir, { recursive: true });
+    try {
+      const disks = await provideDisks(dir, requests);
+      const config: VmConfig = {
+        version: VM_CONFIG_VERSION,
+        id,
+        createdAt: now.toISOString(),
+        ...fields,
+        ...(disks.length > 0 ? { disks } : {}),
+      };
+      await this.write(config);
+      return config;
+    } catch (error) {
+      // A half-made VM would list as broken: take away what was made.
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   async write(config: VmConfig): Promise<void> {

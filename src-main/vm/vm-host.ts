@@ -17,9 +17,12 @@ import type {
   StepResult,
   WorkerAnswer,
   WorkerCommand,
+  WorkerMachineConfig,
   WorkerReport,
 } from '../../src-emu/worker/protocol';
 import { MAX_INPUT_CHUNK, parseReport, WORKER_PROTOCOL_VERSION } from '../../src-emu/worker/protocol';
+import type { VmConfig } from '../../src-shared/api/vm-config';
+import { diskPath } from '../store/vm-disks';
 import { ByteRing } from './byte-ring';
 import { ConsoleLog } from './console-log';
 
@@ -131,7 +134,12 @@ export class VmHost {
     this.send(runtime, {
       type: 'start',
       protocol: WORKER_PROTOCOL_VERSION,
-      config: { memoryMiB: config.memoryMiB, cpus: config.cpus, boot: config.boot },
+      config: {
+        memoryMiB: config.memoryMiB,
+        cpus: config.cpus,
+        boot: config.boot,
+        drives: drivesOf(this.options.store.vmDir(id), config),
+      },
     });
     void this.options.store.write({ ...config, lastUsedAt: new Date().toISOString() }).catch(() => undefined);
     return this.waitFor(id, (s) => s.state !== 'starting');
@@ -371,4 +379,13 @@ export class VmHost {
       });
     });
   }
+}
+
+/** The VM's disks as the worker opens them: absolute paths, created disks found in the VM folder. */
+function drivesOf(vmDir: string, config: VmConfig): WorkerMachineConfig['drives'] {
+  return (config.disks ?? []).map((disk) => ({
+    file: diskPath(vmDir, disk),
+    format: disk.format,
+    readOnly: disk.readOnly ?? false,
+  }));
 }

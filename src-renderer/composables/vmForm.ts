@@ -2,7 +2,15 @@
  * The VM form shared by the New VM wizard and the settings view: its fields, the NewVm/VmSettings value it
  * makes, and the messages for what is wrong, checked with the same schema the app validates with.
  */
-import { VmSettingsSchema, type VmConfig, type VmSettings } from '../../src-shared/api/vm-config';
+import {
+  NewDiskSchema,
+  VmSettingsSchema,
+  type DiskFormat,
+  type NewDisk,
+  type NewVm,
+  type VmConfig,
+  type VmSettings,
+} from '../../src-shared/api/vm-config';
 
 export interface VmForm {
   name: string;
@@ -12,9 +20,15 @@ export interface VmForm {
   append: string;
   memoryMiB: number;
   cpus: number;
+  /** The wizard's storage step: a new qcow2 image, an existing image, or no disk. */
+  storage: 'none' | 'create' | 'attach';
+  diskSize: string;
+  diskPath: string;
+  diskFormat: DiskFormat;
+  diskReadOnly: boolean;
 }
 
-export type VmFormField = 'name' | 'kernel' | 'initrd' | 'memoryMiB' | 'cpus';
+export type VmFormField = 'name' | 'kernel' | 'initrd' | 'memoryMiB' | 'cpus' | 'diskSize' | 'diskPath';
 
 /**
  * How each checked field is shown: its id (after the view's prefix), label and input attributes. The bounds
@@ -26,10 +40,24 @@ export const VM_FORM_INPUTS = {
   initrd: { id: 'initrd', label: 'Initrd path (optional)', attrs: { type: 'text' } },
   memoryMiB: { id: 'memory', label: 'Memory (MiB)', attrs: { type: 'number', min: 16, max: 16384, step: 16 } },
   cpus: { id: 'cpus', label: 'CPUs', attrs: { type: 'number', min: 1, max: 8 } },
+  diskSize: { id: 'disk-size', label: 'Disk size', attrs: { type: 'text', placeholder: '8G' } },
+  diskPath: { id: 'disk-path', label: 'Image path', attrs: { type: 'text' } },
 } as const satisfies Record<VmFormField, { id: string; label: string; attrs: Record<string, string | number> }>;
 
+/** The storage step's fields as they start (also for the settings view, which does not change disks). */
+const NO_DISK = { storage: 'none', diskSize: '8G', diskPath: '', diskFormat: 'qcow2', diskReadOnly: false } as const;
+
 export function defaultVmForm(): VmForm {
-  return { name: '', source: 'demo', kernel: '', initrd: '', append: 'console=ttyAMA0', memoryMiB: 128, cpus: 1 };
+  return {
+    name: '',
+    source: 'demo',
+    kernel: '',
+    initrd: '',
+    append: 'console=ttyAMA0',
+    memoryMiB: 128,
+    cpus: 1,
+    ...NO_DISK,
+  };
 }
 
 export function formFromConfig(config: VmConfig): VmForm {
@@ -42,6 +70,7 @@ export function formFromConfig(config: VmConfig): VmForm {
     append: boot.kind === 'kernel' ? boot.append : 'console=ttyAMA0',
     memoryMiB: config.memoryMiB,
     cpus: config.cpus,
+    ...NO_DISK,
   };
 }
 
@@ -65,6 +94,33 @@ export function settingsFromForm(form: VmForm): VmSettings {
   };
 }
 
+/** The disk the storage step asks for, or null for none. */
+export function diskFromForm(form: VmForm): NewDisk | null {
+  if (form.storage === 'create') return { kind: 'create', size: form.diskSize.trim() };
+  if (form.storage === 'attach') {
+    return {
+      kind: 'attach',
+      path: form.diskPath.trim(),
+      format: form.diskFormat,
+      ...(form.diskReadOnly ? { readOnly: true } : {}),
+    };
+  }
+  return null;
+}
+
+/** What the wizard creates: the settings and the disk of the storage step. */
+export function newVmFromForm(form: VmForm): NewVm {
+  const disk = diskFromForm(form);
+  return { ...settingsFromForm(form), ...(disk ? { disks: [disk] } : {}) };
+}
+
+/** How a storage choice reads in the wizard's summary. */
+export function describeDisk(disk: NewDisk | null): string {
+  if (disk === null) return 'None';
+  if (disk.kind === 'create') return `New qcow2 disk, ${disk.size}`;
+  return `${disk.path} (${disk.format}${disk.readOnly ? ', read-only' : ''})`;
+}
+
 const MESSAGES: Partial<Record<VmFormField, string>> = {
   memoryMiB: 'Memory must be a whole number from 16 to 16384 MiB',
   cpus: 'The virt board takes 1 to 8 CPUs',
@@ -79,6 +135,7 @@ export function vmFormIssues(form: VmForm): Partial<Record<VmFormField, string>>
     if (form.initrd.trim() && !isAbsolutePath(form.initrd.trim()))
       found.initrd = 'Give the full path, starting at the root';
   }
+  Object.assign(found, diskIssues(form));
   const settings = settingsFromForm(form.source === 'catalog' ? { ...form, source: 'demo' } : form);
   const parsed = VmSettingsSchema.safeParse(settings);
   if (!parsed.success) {
@@ -89,4 +146,16 @@ export function vmFormIssues(form: VmForm): Partial<Record<VmFormField, string>>
     }
   }
   return found;
+}
+
+function diskIssues(form: VmForm): Partial<Record<VmFormField, string>> {
+  const disk = diskFromForm(form);
+  if (disk === null) return {};
+  if (disk.kind === 'create') {
+    const parsed = NewDiskSchema.safeParse(disk);
+    return parsed.success ? {} : { diskSize: 'Give a size like 8G or 512M (at most 16384G)' };
+  }
+  if (!disk.path) return { diskPath: 'Give the path of the disk image (raw or qcow2)' };
+  if (!isAbsolutePath(disk.path)) return { diskPath: 'Give the full path, starting at the root' };
+  return {};
 }

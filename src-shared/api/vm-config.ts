@@ -19,6 +19,55 @@ export const BootSourceSchema = z.discriminatedUnion('kind', [
 ]);
 export type BootSource = z.infer<typeof BootSourceSchema>;
 
+/** Image formats a VM disk may have. */
+export const DISK_FORMATS = ['qcow2', 'raw'] as const;
+export type DiskFormat = (typeof DISK_FORMATS)[number];
+
+/**
+ * One disk of a VM, attached as a virtio block device in list order. A disk the app created lives in the VM
+ * folder and is named relative to it (disks/disk0.qcow2); an attached image is named by its absolute path.
+ */
+export const VmDiskSchema = z.object({
+  file: z.string().min(1),
+  format: z.enum(DISK_FORMATS),
+  readOnly: z.boolean().optional(),
+});
+export type VmDisk = z.infer<typeof VmDiskSchema>;
+
+/** More than the virt board's virtio-mmio slots would take with other devices is not useful. */
+export const MAX_DISKS = 8;
+
+const MIB = 1024 * 1024;
+/** Largest disk the wizard creates (the qcow2 format itself allows far more). */
+export const MAX_DISK_BYTES = 16 * 1024 * 1024 * MIB;
+const DISK_SIZE = /^([1-9][0-9]{0,7})\s*([MG])(?:i?B)?$/i;
+
+/** Bytes for a size as people write it ("8G", "512M"), or null when it is not one. */
+export function parseDiskSize(text: string): number | null {
+  const match = DISK_SIZE.exec(text.trim());
+  if (!match) return null;
+  const bytes = Number(match[1]) * (match[2]!.toUpperCase() === 'G' ? 1024 * MIB : MIB);
+  return bytes <= MAX_DISK_BYTES ? bytes : null;
+}
+
+/** A disk the wizard asks for: a new qcow2 image of a size, or an existing image on this computer. */
+export const NewDiskSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('create'),
+    size: z
+      .string()
+      .trim()
+      .refine((size) => parseDiskSize(size) !== null, 'a size like 8G or 512M (at most 16384G)'),
+  }),
+  z.object({
+    kind: z.literal('attach'),
+    path: z.string().trim().min(1, 'the path of the image is required'),
+    format: z.enum(DISK_FORMATS),
+    readOnly: z.boolean().optional(),
+  }),
+]);
+export type NewDisk = z.infer<typeof NewDiskSchema>;
+
 export const VmConfigSchema = z.object({
   version: z.literal(VM_CONFIG_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
@@ -28,13 +77,14 @@ export const VmConfigSchema = z.object({
   boot: BootSourceSchema,
   memoryMiB: z.number().int().min(16, 'at least 16 MiB').max(16384, 'at most 16 GiB'),
   cpus: z.number().int().min(1).max(8),
+  disks: z.array(VmDiskSchema).max(MAX_DISKS).optional(),
 });
 export type VmConfig = z.infer<typeof VmConfigSchema>;
 
-/** What the wizard sends to create a VM; the store fills in id and times. */
-export const NewVmSchema = VmConfigSchema.pick({ name: true, boot: true, memoryMiB: true, cpus: true });
-export type NewVm = z.infer<typeof NewVmSchema>;
-
-/** What the settings view may change on a stopped VM: the same fields, checked by the same rules. */
-export const VmSettingsSchema = NewVmSchema;
+/** What the settings view may change on a stopped VM (its disks stay as they are). */
+export const VmSettingsSchema = VmConfigSchema.pick({ name: true, boot: true, memoryMiB: true, cpus: true });
 export type VmSettings = z.infer<typeof VmSettingsSchema>;
+
+/** What the wizard sends to create a VM: the settings and the disks to create or attach; the store fills in the rest. */
+export const NewVmSchema = VmSettingsSchema.extend({ disks: z.array(NewDiskSchema).max(MAX_DISKS).optional() });
+export type NewVm = z.infer<typeof NewVmSchema>;

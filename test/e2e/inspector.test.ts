@@ -239,12 +239,15 @@ describe('settings and delete', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     expect(await page.getByLabel('Memory (MiB)').inputValue()).toBe('256');
     await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel(/No disk/).check();
+    await page.getByRole('button', { name: 'Next' }).click();
     expect(await page.getByRole('definition').allTextContents()).toEqual([
       'Debian',
       "Debian arm64 (fetched into the app's cache on Create)",
       'console=ttyAMA0',
       '256 MiB',
       '1',
+      'None',
     ]);
     expect(pageErrors).toEqual([]);
   });

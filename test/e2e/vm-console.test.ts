@@ -1,8 +1,9 @@
 /**
  * The whole first slice in a real browser against browser mode, on the real emulator: create the demo VM
- * with the wizard, boot it, use its serial console, reload, stop and delete it. Screenshots of each view go
+ * with the wizard (with a new 8G qcow2 disk, which the demo guest ignores), boot it, use its serial console, reload, stop and delete it. Screenshots of each view go
  * to test-results/screenshots/.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,18 +59,41 @@ describe('a VM from wizard to console (browser mode, real emulator)', () => {
     await page.getByLabel('Memory (MiB)').fill('64');
     await page.getByRole('button', { name: 'Next' }).click();
 
+    // Storage: an existing image needs a path; a new disk needs a size like 8G.
+    await page.getByLabel(/Use an existing disk image/).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/path of the disk image/);
+    await page.getByLabel(/Create a new disk/).check();
+    await page.getByLabel('Disk size').fill('8 gigs');
+    await page.getByRole('button', { name: 'Next' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/8G or 512M/);
+    await page.getByLabel('Disk size').fill('8G');
+    await shot('wizard-storage');
+    await page.getByRole('button', { name: 'Next' }).click();
+
     const summary = page.getByRole('definition');
-    expect(await summary.allTextContents()).toEqual(['Demo', 'Built-in demo guest', '64 MiB', '1']);
+    expect(await summary.allTextContents()).toEqual([
+      'Demo',
+      'Built-in demo guest',
+      '64 MiB',
+      '1',
+      'New qcow2 disk, 8G',
+    ]);
     await shot('wizard-summary');
     await page.getByRole('button', { name: 'Create' }).click();
 
     await page.getByRole('heading', { name: 'Demo', level: 1 }).waitFor();
     const config = await app.store.read('demo');
-    expect({ boot: config.boot, memoryMiB: config.memoryMiB, cpus: config.cpus }).toEqual({
+    expect({ boot: config.boot, memoryMiB: config.memoryMiB, cpus: config.cpus, disks: config.disks }).toEqual({
       boot: { kind: 'demo' },
       memoryMiB: 64,
       cpus: 1,
+      disks: [{ file: join('disks', 'disk0.qcow2'), format: 'qcow2' }],
     });
+    // QEMU's own tool reads the image the app made.
+    const image = join(app.store.vmDir('demo'), 'disks', 'disk0.qcow2');
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', image], { encoding: 'utf8' }));
+    expect({ format: info.format, size: info['virtual-size'] }).toEqual({ format: 'qcow2', size: 8 * 1024 ** 3 });
   });
 
   it('starts the VM and shows the guest banner in the console', async () => {
