@@ -3,60 +3,42 @@
  * block device and closed cleanly on power-off; an image that cannot be opened crashes that VM, not its worker.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LibraryStore } from '../store/library-store';
-import { VmHost } from './vm-host';
+import { describe, expect, it } from 'vitest';
+import { useTestHost } from './test-host';
 
-const WORKER = new URL('../../src-emu/worker/dev-entry.mjs', import.meta.url);
-
-let root: string;
-let store: LibraryStore;
-let host: VmHost;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'orrery-host-disks-'));
-  store = new LibraryStore(root);
-  host = new VmHost({ store, workerPath: WORKER });
-});
-afterEach(async () => {
-  await host.shutdown();
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const t = useTestHost('orrery-host-disks-');
 
 const demo = { boot: { kind: 'demo' as const }, memoryMiB: 64, cpus: 1 };
 
 describe('VmHost with disks', () => {
   it('boots the demo guest with a created qcow2 disk attached, and leaves the image consistent', async () => {
-    const id = (await store.create({ name: 'With Disk', ...demo, disks: [{ kind: 'create', size: '8G' }] })).id;
-    expect((await host.start(id)).state).toBe('running');
-    const tree = JSON.stringify(await host.inspect(id, 'devices'));
+    const id = (await t.store.create({ name: 'With Disk', ...demo, disks: [{ kind: 'create', size: '8G' }] })).id;
+    expect((await t.host.start(id)).state).toBe('running');
+    const tree = JSON.stringify(await t.host.inspect(id, 'devices'));
     expect(tree).toMatch(/virtio[-_]?blk/i);
-    expect(await host.powerOff(id)).toEqual({ state: 'stopped', reason: 'powered off' });
+    expect(await t.host.powerOff(id)).toEqual({ state: 'stopped', reason: 'powered off' });
     // QEMU's checker: the image was flushed and closed (no dirty flag, no leaks).
-    const image = join(store.vmDir(id), 'disks', 'disk0.qcow2');
+    const image = join(t.store.vmDir(id), 'disks', 'disk0.qcow2');
     const check = spawnSync('qemu-img', ['check', image], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
   it('marks a VM crashed with the reason when its attached image cannot be opened', async () => {
-    const image = join(root, 'goes-away.qcow2');
+    const image = join(t.root, 'goes-away.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '16M']);
     const id = (
-      await store.create({ name: 'Lost Disk', ...demo, disks: [{ kind: 'attach', path: image, format: 'qcow2' }] })
+      await t.store.create({ name: 'Lost Disk', ...demo, disks: [{ kind: 'attach', path: image, format: 'qcow2' }] })
     ).id;
     await rm(image);
-    const status = await host.start(id);
+    const status = await t.host.start(id);
     expect(status.state).toBe('crashed');
     expect(status.reason).toContain('cannot open the disk image');
     expect(status.reason).toContain(image);
     // The worker reported the crash itself (it did not die), and the VM can be started again.
     expect(status.reason).not.toMatch(/worker exited|emulator error/);
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '16M']);
-    expect((await host.start(id)).state).toBe('running');
+    expect((await t.host.start(id)).state).toBe('running');
   });
 });
