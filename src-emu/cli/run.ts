@@ -17,13 +17,8 @@ import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from '
 import { OutputWatch } from './output-watch';
 import { openDrives, parseDrive } from './drives';
 import { openVmRun, VM_RUN_OPTION, type VmRun } from './vm-snapshots';
-import {
-  describeSnapshotError,
-  machineFromSnapshot,
-  SNAPSHOT_RUN_OPTIONS,
-  snapshotRunPlan,
-  snapshotSession,
-} from './snapshot-cli';
+import { machineFromSnapshot } from '../snapshot/machine-config';
+import { describeSnapshotError, SNAPSHOT_RUN_OPTIONS, snapshotRunPlan, snapshotSession } from './snapshot-cli';
 
 export const RUN_OPTIONS: OptionSpec[] = [
   {

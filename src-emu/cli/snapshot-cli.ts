@@ -6,19 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CharBackend } from '../core/chardev';
-import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
+import type { VirtConfig, VirtMachine } from '../machine/virt';
 import { diffSnapshots, formatDiff, sectionViews } from '../snapshot/diff';
-import { layoutMachine, machineConfigRecord, virtConfigFromRecord } from '../snapshot/machine-config';
+import { layoutMachine, machineConfigRecord } from '../snapshot/machine-config';
 import { pauseAtRoundBoundary } from '../snapshot/machine-state';
 import type { ImageRef, MachineConfigRecord } from '../snapshot/metadata';
-import {
-  readMetadataOnly,
-  readSnapshot,
-  restoreSnapshot,
-  saveSnapshot,
-  sha256Hex,
-  SnapshotError,
-} from '../snapshot/snapshot';
+import { readMetadataOnly, readSnapshot, saveSnapshot, sha256Hex, SnapshotError } from '../snapshot/snapshot';
 import { optionValue, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './args';
 import { OutputWatch } from './output-watch';
 import { isVmSnapshotCommand, VM_SNAPSHOT_USAGE, vmSnapshotCommand } from './vm-snapshots';
@@ -77,21 +70,6 @@ export function snapshotRunPlan(args: ParsedArgs): SnapshotRunPlan {
     }
   }
   return plan;
-}
-
-/**
- * A machine rebuilt from a snapshot's record and restored; its kernel and initrd files are checked. A
- * snapshot of a machine with disks needs them again, in the same order.
- */
-export async function machineFromSnapshot(
-  path: string,
-  serial: CharBackend,
-  drives: readonly VirtDrive[] = [],
-): Promise<VirtMachine> {
-  const record = (await readMetadataOnly(path)).machine;
-  const machine = new VirtMachine({ ...(await virtConfigFromRecord(record, serial)), drives });
-  await restoreSnapshot(machine, path);
-  return machine;
 }
 
 /** What `orrery run` built its machine from, for the snapshot's configuration record. */

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VmConfigSchema } from '../../src-shared/api/vm-config';
+import { upgradeVmConfig, VmConfigSchema } from '../../src-shared/api/vm-config';
 import type { VirtMachine } from '../machine/virt';
 import { formatDiff, formatRuns } from '../snapshot/diff';
 import type { MachineConfigRecord } from '../snapshot/metadata';
@@ -227,7 +227,13 @@ async function vmJsonArguments(dir: string): Promise<string[]> {
   } catch (error) {
     throw new UsageError(`${path} cannot be read: ${(error as Error).message}`);
   }
-  const parsed = VmConfigSchema.safeParse(json);
+  let upgraded: unknown;
+  try {
+    upgraded = upgradeVmConfig(json, path);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const parsed = VmConfigSchema.safeParse(upgraded);
   if (!parsed.success) throw new UsageError(`${path} is not a valid VM configuration`);
   const { boot, memoryMiB, cpus } = parsed.data;
   const out = ['-m', String(memoryMiB), '-smp', String(cpus)];

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CharBackend } from '../core/chardev';
-import { VirtMachine, type VirtConfig } from '../machine/virt';
+import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
 import type { DiskRef, ImageRef, MachineConfigRecord } from './metadata';
-import { sha256Hex, SnapshotError } from './snapshot';
+import { readMetadataOnly, restoreSnapshot, sha256Hex, SnapshotError } from './snapshot';
 
 export interface ImageInput {
   readonly path: string;
@@ -108,4 +108,19 @@ export function layoutMachine(record: MachineConfigRecord, disks: readonly DiskR
     clockMode: record.clockMode,
     ...(record.icountShift !== null ? { icountShift: record.icountShift } : {}),
   });
+}
+
+/**
+ * A machine rebuilt from a snapshot's record and restored; its kernel and initrd files are checked. A
+ * snapshot of a machine with disks needs them again, in the same order.
+ */
+export async function machineFromSnapshot(
+  path: string,
+  serial: CharBackend,
+  drives: readonly VirtDrive[] = [],
+): Promise<VirtMachine> {
+  const record = (await readMetadataOnly(path)).machine;
+  const machine = new VirtMachine({ ...(await virtConfigFromRecord(record, serial)), drives });
+  await restoreSnapshot(machine, path);
+  return machine;
 }

@@ -11,14 +11,14 @@ describe('worker protocol validation', () => {
     expect(parsed.success && parsed.data).toEqual({
       type: 'start',
       protocol: WORKER_PROTOCOL_VERSION,
-      config: { memoryMiB: 64, cpus: 2, boot: { kind: 'demo' }, drives: [], consoleWindow: 64 * 1024 },
+      config: { memoryMiB: 64, cpus: 2, boot: { kind: 'demo' }, consoleWindow: 64 * 1024 },
     });
-    const withDrive = parseCommand(
-      start({ memoryMiB: 64, cpus: 1, boot: { kind: 'demo' }, drives: [{ file: '/d.qcow2', format: 'qcow2' }] }),
-    );
-    expect(withDrive.success && withDrive.data.type === 'start' && withDrive.data.config.drives).toEqual([
-      { file: '/d.qcow2', format: 'qcow2', readOnly: false },
-    ]);
+    const withFolder = parseCommand(start({ memoryMiB: 64, cpus: 1, boot: { kind: 'demo' }, folder: { dir: '/vm' } }));
+    expect(withFolder.success && withFolder.data.type === 'start' && withFolder.data.config.folder).toEqual({
+      dir: '/vm',
+      readOnlyDisks: [],
+    });
+    expect(parseCommand({ type: 'snapshot', id: 1, request: { op: 'take', name: 'before' } }).success).toBe(true);
     expect(parseCommand({ type: 'console-input', bytes: new Uint8Array([104, 105]) }).success).toBe(true);
     expect(parseCommand({ type: 'query', id: 3, query: { kind: 'registers' } }).success).toBe(true);
   });
@@ -31,13 +31,10 @@ describe('worker protocol validation', () => {
     expect(parseCommand(start({ memoryMiB: 8, cpus: 1, boot: { kind: 'demo' } })).success).toBe(false);
     expect(parseCommand(start({ memoryMiB: 64, cpus: 9, boot: { kind: 'demo' } })).success).toBe(false);
     expect(parseCommand(start({ memoryMiB: 64, cpus: 1, boot: { kind: 'kernel', kernel: '' } })).success).toBe(false);
-    const vmdk = {
-      memoryMiB: 64,
-      cpus: 1,
-      boot: { kind: 'demo' as const },
-      drives: [{ file: '/d.vmdk', format: 'vmdk' }],
-    };
-    expect(parseCommand(start(vmdk)).success).toBe(false); // not an image format the worker opens
+    const noDir = { memoryMiB: 64, cpus: 1, boot: { kind: 'demo' as const }, folder: { dir: '' } };
+    expect(parseCommand(start(noDir)).success).toBe(false);
+    expect(parseCommand({ type: 'snapshot', id: 1, request: { op: 'take', name: '  ' } }).success).toBe(false);
+    expect(parseCommand({ type: 'snapshot', id: 1, request: { op: 'format-disk' } }).success).toBe(false);
     expect(parseCommand({ type: 'console-input', bytes: 'hello' }).success).toBe(false);
     expect(parseCommand({ type: 'console-input', bytes: new Uint8Array(MAX_INPUT_CHUNK + 1) }).success).toBe(false);
     expect(parseCommand({ type: 'console-ack', count: -1 }).success).toBe(false);

@@ -16,6 +16,7 @@ import {
   StepResultSchema,
   TracePatternSchema,
 } from '../../src-shared/api/inspector';
+import { SnapshotProgressSchema, SnapshotRequestSchema, SnapshotResultSchema } from '../../src-shared/api/snapshots';
 
 export type {
   CpuRegisters,
@@ -27,12 +28,13 @@ export type {
   StepResult,
 } from '../../src-shared/api/inspector';
 
-export const WORKER_PROTOCOL_VERSION = 2;
+export const WORKER_PROTOCOL_VERSION = 3;
 
 /** What a request (query, step, trace configuration) answers with. */
 export const WorkerAnswerSchema = z.union([
   InspectorResultSchema,
   z.object({ kind: z.literal('step'), step: StepResultSchema }),
+  z.object({ kind: z.literal('snapshot'), result: SnapshotResultSchema }),
 ]);
 export type WorkerAnswer = z.infer<typeof WorkerAnswerSchema>;
 
@@ -51,18 +53,22 @@ export const WorkerBootSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** A disk image the worker opens as a virtio block device; the path is absolute (main resolves it). */
-export const WorkerDriveSchema = z.object({
-  file: z.string().min(1),
-  format: z.enum(['qcow2', 'raw']),
-  readOnly: z.boolean().default(false),
+/**
+ * The VM's folder: the worker opens its snapshot store (src-emu/snapshot/store) for the machine's disks and
+ * snapshots, and resumes the snapshot a restore left marked for the next start.
+ */
+export const WorkerFolderSchema = z.object({
+  dir: z.string().min(1),
+  /** Disks the guest sees as read-only devices, by name. */
+  readOnlyDisks: z.array(z.string()).max(8).default([]),
 });
 
 export const WorkerMachineConfigSchema = z.object({
   memoryMiB: z.number().int().min(16).max(16384),
   cpus: z.number().int().min(1).max(8),
   boot: WorkerBootSchema,
-  drives: z.array(WorkerDriveSchema).max(8).default([]),
+  /** Without a folder the machine has no disks and no snapshots. */
+  folder: WorkerFolderSchema.optional(),
   /** Output bytes that may be in flight before main acknowledges them. */
   consoleWindow: z
     .number()
@@ -96,6 +102,8 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   /** Executes one instruction on a vCPU of the paused machine (answered like a query). */
   z.object({ type: z.literal('step'), id: z.number().int().nonnegative(), cpu: z.number().int().min(0).max(7) }),
   /** Replaces the trace patterns (QEMU's -trace list); answers with the events and patterns in force. */
+  /** A snapshot operation on the VM's folder (answered like a query; progress reports meanwhile). */
+  z.object({ type: z.literal('snapshot'), id: z.number().int().nonnegative(), request: SnapshotRequestSchema }),
   z.object({
     type: z.literal('trace-configure'),
     id: z.number().int().nonnegative(),
@@ -115,6 +123,8 @@ export const WorkerReportSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('console-consumed'), total: z.number().int().nonnegative() }),
   z.object({ type: z.literal('query-result'), id: z.number().int(), result: WorkerAnswerSchema }),
   z.object({ type: z.literal('query-error'), id: z.number().int(), error: z.string() }),
+  /** Where the snapshot operation under way is. */
+  z.object({ type: z.literal('snapshot-progress'), progress: SnapshotProgressSchema }),
   /** A command that failed validation or cannot be done in the current state. */
   z.object({ type: z.literal('command-error'), error: z.string() }),
 ]);

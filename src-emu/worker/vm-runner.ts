@@ -7,8 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { BridgeBackend } from '../core/chardev';
 import { VirtMachine } from '../machine/virt';
 import { DEMO_GUEST } from '../cli/run';
-import { openDrives, type OpenDrives } from '../cli/drives';
 import { Debugger } from '../debug/debugger';
+import { machineConfigRecord, machineFromSnapshot } from '../snapshot/machine-config';
+import type { MachineConfigRecord } from '../snapshot/metadata';
+import { readMetadataOnly } from '../snapshot/snapshot';
+import { carryOut, type LiveMachine } from '../snapshot/store/requests';
+import { SnapshotStore, type StoreDrives } from '../snapshot/store/store';
+import type { SnapshotRequest } from '../../src-shared/api/snapshots';
 import { inspect } from './inspector';
 import type { MachineConfig, MachineState, WorkerAnswer, WorkerReport } from './protocol';
 import { parseCommand } from './protocol';
@@ -30,8 +35,13 @@ export class VmRunner {
   private debugger: Debugger | null = null;
   private trace: TraceFeed | null = null;
   private serial: BridgeBackend | null = null;
-  /** The VM's open disk images, closed (flushed) before the machine reports that it stopped. */
-  private drives: OpenDrives | null = null;
+  /** The VM folder's snapshot store and the disks it opened; closed (flushed) before the machine reports that it stopped. */
+  private store: SnapshotStore | null = null;
+  private drives: StoreDrives | null = null;
+  /** What a snapshot records about how the machine was built. */
+  private record: MachineConfigRecord | null = null;
+  /** Snapshot operations run one at a time, and the store closes only after the last one. */
+  private snapshotWork: Promise<void> = Promise.resolve();
   private current: MachineState = 'starting';
   private inputReceived = 0;
   private consumedReported = 0;
@@ -73,6 +83,9 @@ export class VmRunner {
         return this.answer(command.id, () => this.step(command.cpu));
       case 'trace-configure':
         return this.answer(command.id, () => this.trace!.configure(command.patterns));
+      case 'snapshot':
+        this.snapshotWork = this.snapshotWork.then(() => this.snapshot(command.id, command.request));
+        return;
       default: {
         const never: never = command;
         this.post({ type: 'command-error', error: `unhandled command ${JSON.stringify(never)}` });
@@ -102,13 +115,27 @@ export class VmRunner {
   }
 
   private async buildMachine(config: MachineConfig, serial: BridgeBackend): Promise<VirtMachine> {
+    let resume: string | null = null;
+    if (config.folder !== undefined) {
+      this.store = await withContext("cannot open the VM's disks and snapshots", () =>
+        SnapshotStore.open(config.folder!.dir),
+      );
+      resume = await this.store.takeResume();
+      const store = this.store;
+      this.drives = await withContext("cannot open the VM's disks", () => store.openDrives());
+    }
+    const readOnly = new Set(config.folder?.readOnlyDisks ?? []);
+    const drives = (this.drives?.drives ?? []).map((d) => ({ ...d, readOnly: readOnly.has(d.serial ?? '') }));
+    if (resume !== null) {
+      this.record = (await readMetadataOnly(resume)).machine;
+      return machineFromSnapshot(resume, serial, drives);
+    }
     const boot = config.boot;
     const kernelPath = boot.kind === 'demo' ? DEMO_GUEST : boot.kernel;
     const kernel = await readInput(kernelPath, boot.kind === 'demo' ? 'built-in demo guest' : 'kernel');
     const initrd = boot.kind === 'kernel' && boot.initrd ? await readInput(boot.initrd, 'initrd') : undefined;
     const dtb = boot.kind === 'kernel' && boot.dtb ? await readInput(boot.dtb, 'device tree') : undefined;
-    this.drives = await openVmDrives(config.drives);
-    return new VirtMachine({
+    const virtConfig = {
       memoryMiB: config.memoryMiB,
       cpus: config.cpus,
       kernel,
@@ -116,8 +143,14 @@ export class VmRunner {
       ...(dtb ? { dtb } : {}),
       ...(boot.kind === 'kernel' && boot.append ? { append: boot.append } : {}),
       serial,
-      drives: this.drives.drives,
+      drives,
+    };
+    const machine = new VirtMachine(virtConfig);
+    this.record = machineConfigRecord(machine, virtConfig, {
+      kernel: { path: kernelPath, bytes: kernel },
+      ...(initrd && boot.kind === 'kernel' && boot.initrd ? { initrd: { path: boot.initrd, bytes: initrd } } : {}),
     });
+    return machine;
   }
 
   private runMachine(): void {
@@ -169,17 +202,58 @@ export class VmRunner {
     else this.setState(state, reason);
   }
 
-  /** Closes the disk images; returns what went wrong, or null. */
+  /** Closes the store and its disk images once no snapshot operation runs; returns what went wrong, or null. */
   private async closeDrives(): Promise<string | null> {
-    const drives = this.drives;
+    await this.snapshotWork;
+    const store = this.store;
+    this.store = null;
     this.drives = null;
-    if (drives === null) return null;
+    if (store === null) return null;
     try {
-      await drives.close();
+      await store.close();
       return null;
     } catch (error) {
       return `closing the disk images failed: ${describeError(error)}`;
     }
+  }
+
+  /** A snapshot operation on the VM folder, with the machine held still while its state or disks change. */
+  private async snapshot(id: number, request: SnapshotRequest): Promise<void> {
+    const store = this.store;
+    const machine = this.machine;
+    if (store === null || machine === null || this.record === null) {
+      this.post({ type: 'query-error', id, error: 'this machine has no VM folder for snapshots' });
+      return;
+    }
+    const live: LiveMachine | null =
+      this.current === 'running' || this.current === 'paused'
+        ? { machine, config: this.record, hold: () => this.hold() }
+        : null;
+    if (live === null) {
+      this.post({ type: 'query-error', id, error: `the machine is ${this.current}` });
+      return;
+    }
+    try {
+      const result = await carryOut(store, request, live, (progress) =>
+        this.post({ type: 'snapshot-progress', progress }),
+      );
+      this.post({ type: 'query-result', id, result: { kind: 'snapshot', result } });
+    } catch (error) {
+      this.post({ type: 'query-error', id, error: describeError(error) });
+    }
+  }
+
+  /**
+   * Stops a running machine between instructions with virtual time frozen (the scheduler parks at the next
+   * round boundary: messages are handled only between slices); returns how to let it run on.
+   */
+  private async hold(): Promise<() => void> {
+    if (this.current !== 'running') return () => undefined;
+    this.debugger!.pause();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return () => {
+      if (this.current === 'running') this.debugger!.resume();
+    };
   }
 
   private reset(): void {
@@ -255,12 +329,12 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-/** Opens the VM's disk images; a failure names the image (and closes those already open). */
-async function openVmDrives(drives: MachineConfig['drives']): Promise<OpenDrives> {
+/** Runs `open`, prefixing what went wrong with `what`. */
+async function withContext<T>(what: string, open: () => Promise<T>): Promise<T> {
   try {
-    return await openDrives(drives, false);
+    return await open();
   } catch (error) {
-    throw new Error(`cannot open the disk image: ${describeError(error)}`);
+    throw new Error(`${what}: ${describeError(error)}`);
   }
 }
 

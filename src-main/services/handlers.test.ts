@@ -49,8 +49,9 @@ describe('VM settings and delete through the service layer', () => {
 
     await host.consoleLogFlushed(vm.id);
     const result = await h['vms.delete'](vm.id, { keepFiles: true });
-    expect(result.kept).toEqual(['console.log']);
-    expect(await readdir(result.keptIn!)).toEqual(['console.log']);
+    // The console transcript and the (empty) snapshot store the run opened are kept.
+    expect(result.kept).toEqual(['console.log', 'disks', 'snapshots']);
+    expect(await readdir(result.keptIn!)).toEqual(['console.log', 'disks', 'snapshots']);
     expect(await h['vms.list']()).toEqual([]);
   });
 

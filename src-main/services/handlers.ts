@@ -7,6 +7,7 @@
  */
 import type { ApiHandlers, EventSink, VmStatus, VmSummary } from '../../src-shared/api/contract';
 import { base64ToBytes, bytesToBase64 } from '../../src-shared/api/bytes';
+import type { SnapshotListing, SnapshotResult } from '../../src-shared/api/snapshots';
 import type { LibraryStore } from '../store/library-store';
 import { GUEST_CATALOG, prepareGuest } from '../guests/guest-catalog';
 import type { VmHost, VmStatus as HostStatus } from '../vm/vm-host';
@@ -50,11 +51,17 @@ function withRuntime(summary: VmSummary, host: VmHost): VmSummary {
   return { ...summary, ...toStatus(host.status(summary.id)) };
 }
 
+function listingOf(result: SnapshotResult): SnapshotListing {
+  if (result.kind !== 'listing') throw new Error(`unexpected answer (${result.kind}) to a snapshot operation`);
+  return result.listing;
+}
+
 export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
   const { store, host } = ctx;
   const attached = new Set<string>();
   const unsubscribe = [
     host.onState((id, status) => emit('vm.state', { id, status: toStatus(status) })),
+    host.onSnapshotProgress((id, progress) => emit('snapshot.progress', { id, progress })),
     host.onConsole((chunk) => {
       if (attached.has(chunk.id)) {
         emit('console.output', { id: chunk.id, offset: chunk.offset, data: bytesToBase64(chunk.bytes) });
@@ -92,6 +99,22 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
       const state = await host.configureTrace(id, patterns);
       if (state.kind !== 'trace-events') throw new Error('unexpected answer to a trace configuration');
       return state;
+    },
+    'snapshots.list': async (id) => listingOf(await host.snapshot(id, { op: 'list' })),
+    'snapshots.take': async (id, options) => listingOf(await host.snapshot(id, { op: 'take', ...options })),
+    'snapshots.restore': async (id, snapshot) => listingOf(await host.snapshot(id, { op: 'restore', snapshot })),
+    'snapshots.explainDelete': async (id, snapshot) => {
+      const result = await host.snapshot(id, { op: 'explain-delete', snapshot });
+      if (result.kind !== 'delete-plan') throw new Error(`unexpected answer (${result.kind}) to explain-delete`);
+      return result.explanation;
+    },
+    'snapshots.delete': async (id, snapshot) => listingOf(await host.snapshot(id, { op: 'delete', snapshot })),
+    'snapshots.rename': async (id, snapshot, options) =>
+      listingOf(await host.snapshot(id, { op: 'rename', snapshot, ...options })),
+    'snapshots.diff': async (id, a, b) => {
+      const result = await host.snapshot(id, { op: 'diff', a, b });
+      if (result.kind !== 'diff') throw new Error(`unexpected answer (${result.kind}) to diff`);
+      return result.diff;
     },
     'guests.catalog': async () => [...GUEST_CATALOG],
     'guests.prepare': async (guest) =>

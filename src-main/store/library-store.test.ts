@@ -27,7 +27,7 @@ describe('LibraryStore', () => {
     const config = await store.create(demo, new Date('2026-01-02T03:04:05Z'));
     expect(config.id).toBe('my-demo');
     const onDisk = JSON.parse(await readFile(join(root, 'vms', 'my-demo', 'vm.json'), 'utf8'));
-    expect(onDisk).toEqual({ ...demo, version: 1, id: 'my-demo', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(onDisk).toEqual({ ...demo, version: 2, id: 'my-demo', createdAt: '2026-01-02T03:04:05.000Z' });
     const list = await store.list();
     expect(list.map((vm) => [vm.id, vm.name, vm.state])).toEqual([['my-demo', 'My Demo', 'stopped']]);
   });
@@ -58,6 +58,17 @@ describe('LibraryStore', () => {
     expect(byId['wrecked']?.problem).toMatch(/vm\.json is not valid JSON/);
     expect(byId['future']?.problem).toMatch(/newer Orrery \(config version 9\)/);
     expect(byId['empty']?.problem).toMatch(/vm\.json is missing/);
+  });
+
+  it('reads a version 1 config without disks, and refuses one whose disks were plain image files', async () => {
+    const v1 = { ...demo, version: 1, id: 'old', createdAt: '2026-01-02T03:04:05.000Z' };
+    await mkdir(join(root, 'vms', 'old'), { recursive: true });
+    await writeFile(join(root, 'vms', 'old', 'vm.json'), JSON.stringify(v1));
+    expect(await store.read('old')).toEqual({ ...v1, version: 2 });
+    const withDisks = { ...v1, id: 'old-disks', disks: [{ file: 'disks/disk0.qcow2', format: 'qcow2' }] };
+    await mkdir(join(root, 'vms', 'old-disks'));
+    await writeFile(join(root, 'vms', 'old-disks', 'vm.json'), JSON.stringify(withDisks));
+    await expect(store.read('old-disks')).rejects.toThrow(/earlier Orrery whose disks were plain image files/);
   });
 
   it('detects a config copied into the wrong folder', async () => {

@@ -7,7 +7,13 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { NewVm, VmConfig, VmSettings } from '../../src-shared/api/vm-config';
-import { NewVmSchema, VM_CONFIG_VERSION, VmConfigSchema, VmSettingsSchema } from '../../src-shared/api/vm-config';
+import {
+  NewVmSchema,
+  upgradeVmConfig,
+  VM_CONFIG_VERSION,
+  VmConfigSchema,
+  VmSettingsSchema,
+} from '../../src-shared/api/vm-config';
 import type { VmSummary } from '../../src-shared/api/contract';
 import { writeFileAtomic } from './atomic-file';
 import { checkAttachedDisks, provideDisks } from './vm-disks';
@@ -65,7 +71,7 @@ export class LibraryStore {
     if (typeof version === 'number' && version > VM_CONFIG_VERSION) {
       throw new Error(`${path} was written by a newer Orrery (config version ${version})`);
     }
-    const parsed = VmConfigSchema.safeParse(json);
+    const parsed = VmConfigSchema.safeParse(upgradeVmConfig(json, path));
     if (!parsed.success) throw new Error(`${path}: ${z.prettifyError(parsed.error)}`);
     if (parsed.data.id !== id) throw new Error(`${path} names VM '${parsed.data.id}' but lives in folder '${id}'`);
     return parsed.data;

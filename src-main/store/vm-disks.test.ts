@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { peekSnapshotTree } from '../../src-emu/snapshot/store/store';
 import { LibraryStore } from './library-store';
 
 let root: string;
@@ -23,11 +24,17 @@ function qemuImgInfo(path: string): { format: string; 'virtual-size': number } {
   return JSON.parse(execFileSync('qemu-img', ['info', '--output=json', path], { encoding: 'utf8' }));
 }
 
+/** The overlay a VM's disk writes now, from its snapshot tree. */
+async function currentOverlay(id: string, disk: string): Promise<string> {
+  const tree = await peekSnapshotTree(store.vmDir(id));
+  return join(store.vmDir(id), 'disks', disk, tree!.current.disks[disk]!);
+}
+
 describe('LibraryStore disks', () => {
-  it('creates a qcow2 disk of the requested size in the VM folder', async () => {
+  it('creates a qcow2 disk of the requested size in the VM folder’s snapshot store', async () => {
     const config = await store.create({ ...demo, disks: [{ kind: 'create', size: '8G' }] });
-    expect(config.disks).toEqual([{ file: join('disks', 'disk0.qcow2'), format: 'qcow2' }]);
-    const info = qemuImgInfo(join(root, 'vms', config.id, 'disks', 'disk0.qcow2'));
+    expect(config.disks).toEqual([{ name: 'disk0', origin: { kind: 'empty', bytes: 8 * 1024 ** 3 } }]);
+    const info = qemuImgInfo(await currentOverlay(config.id, 'disk0'));
     expect(info.format).toBe('qcow2');
     expect(info['virtual-size']).toBe(8 * 1024 ** 3);
     expect((await store.read(config.id)).disks).toEqual(config.disks);
@@ -35,7 +42,7 @@ describe('LibraryStore disks', () => {
 
   it('creates a 512M disk as 512 MiB', async () => {
     const config = await store.create({ ...demo, disks: [{ kind: 'create', size: '512M' }] });
-    expect(qemuImgInfo(join(root, 'vms', config.id, 'disks', 'disk0.qcow2'))['virtual-size']).toBe(512 * 1024 ** 2);
+    expect(qemuImgInfo(await currentOverlay(config.id, 'disk0'))['virtual-size']).toBe(512 * 1024 ** 2);
   });
 
   it('refuses a missing attached image with a message naming it, and makes no VM', async () => {
@@ -54,15 +61,25 @@ describe('LibraryStore disks', () => {
     ).rejects.toThrow(/it is a raw image, not qcow2/);
   });
 
-  it('attaches an existing qcow2 made by qemu-img by its absolute path', async () => {
+  it('attaches an existing qcow2 made by qemu-img as a copy-on-write view that never writes it', async () => {
     const image = join(root, 'existing.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
+    const before = await readFile(image);
     const config = await store.create({
       ...demo,
       disks: [{ kind: 'attach', path: image, format: 'qcow2', readOnly: true }],
     });
-    expect(config.disks).toEqual([{ file: image, format: 'qcow2', readOnly: true }]);
-    await expect(access(join(root, 'vms', config.id, 'disks'))).rejects.toThrow();
+    expect(config.disks).toEqual([
+      { name: 'disk0', origin: { kind: 'image', path: image, format: 'qcow2' }, readOnly: true },
+    ]);
+    // The VM's overlay chain ends in the attached image (qemu-img follows it), which is unchanged.
+    const chain = JSON.parse(
+      execFileSync('qemu-img', ['info', '--backing-chain', '--output=json', await currentOverlay(config.id, 'disk0')], {
+        encoding: 'utf8',
+      }),
+    ) as { filename: string }[];
+    expect(chain.at(-1)!.filename).toBe(image);
+    expect(await readFile(image)).toEqual(before);
   });
 
   it('refuses a relative attached path and a size that is not one', async () => {

@@ -1,15 +1,12 @@
 /**
- * A new VM's disks: a "create" request becomes a qcow2 image in the VM folder (disks/disk<N>.qcow2), an
- * "attach" request is checked to be a readable image of the format given and is kept by its absolute path.
+ * A new VM's disks, checked and then made in the VM folder's snapshot store, where snapshots freeze and
+ * branch them.
  */
-import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { createImage, imageInfo } from '../../src-emu/block';
+import { isAbsolute } from 'node:path';
+import { imageInfo } from '../../src-emu/block';
+import { SnapshotStore } from '../../src-emu/snapshot/store/store';
 import type { NewDisk, VmDisk } from '../../src-shared/api/vm-config';
 import { parseDiskSize } from '../../src-shared/api/vm-config';
-
-/** Where created disks live, relative to the VM folder. */
-export const DISKS_DIR = 'disks';
 
 /** Checks every attached image; throws a message naming the image and what is wrong with it. */
 export async function checkAttachedDisks(requests: readonly NewDisk[]): Promise<void> {
@@ -29,27 +26,33 @@ export async function checkAttachedDisks(requests: readonly NewDisk[]): Promise<
   }
 }
 
-/** Creates the requested images in `vmDir` and returns the disks as the VM config lists them. */
+/**
+ * Gives a new VM its disks in its folder's snapshot store (src-emu/snapshot/store): a "create" request
+ * becomes an empty disk of that size, an "attach" request a disk that starts as a copy-on-write view of the
+ * image (which is only read from then on). Returns the disks as the VM config lists them.
+ */
 export async function provideDisks(vmDir: string, requests: readonly NewDisk[]): Promise<VmDisk[]> {
+  if (requests.length === 0) return [];
   const disks: VmDisk[] = [];
-  for (const [index, request] of requests.entries()) {
-    if (request.kind === 'attach') {
-      disks.push({ file: request.path, format: request.format, ...(request.readOnly ? { readOnly: true } : {}) });
-      continue;
+  const store = await SnapshotStore.open(vmDir);
+  try {
+    for (const [index, request] of requests.entries()) {
+      const name = `disk${index}`;
+      if (request.kind === 'attach') {
+        await store.addDisk(name, { image: request.path, format: request.format });
+        const origin = { kind: 'image', path: request.path, format: request.format } as const;
+        disks.push({ name, origin, ...(request.readOnly ? { readOnly: true } : {}) });
+        continue;
+      }
+      const bytes = parseDiskSize(request.size);
+      if (bytes === null) throw new Error(`'${request.size}' is not a disk size (say 8G or 512M)`);
+      await store.addDisk(name, { size: bytes });
+      disks.push({ name, origin: { kind: 'empty', bytes } });
     }
-    const size = parseDiskSize(request.size);
-    if (size === null) throw new Error(`'${request.size}' is not a disk size (say 8G or 512M)`);
-    const file = join(DISKS_DIR, `disk${index}.qcow2`);
-    await mkdir(join(vmDir, DISKS_DIR), { recursive: true });
-    await createImage(join(vmDir, file), { format: 'qcow2', size });
-    disks.push({ file, format: 'qcow2' });
+  } finally {
+    await store.close();
   }
   return disks;
-}
-
-/** A VM disk's path on this computer: created disks are named relative to the VM folder. */
-export function diskPath(vmDir: string, disk: VmDisk): string {
-  return isAbsolute(disk.file) ? disk.file : join(vmDir, disk.file);
 }
 
 function describeOpenError(error: unknown): string {

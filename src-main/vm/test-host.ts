@@ -30,3 +30,31 @@ export function useTestHost(prefix: string, options: Partial<Omit<VmHostOptions,
   });
   return fixture;
 }
+
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/**
+ * Resolves with the console text after stream position `from` once it contains `text` (the scrollback plus
+ * live output); rejects with what the console showed after `timeoutMs`.
+ */
+export function consoleContains(host: VmHost, id: string, text: string, from = 0, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const snap = host.consoleSnapshot(id);
+      const seen = decode(snap.bytes.subarray(Math.max(0, from - snap.start)));
+      if (!seen.includes(text)) return false;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(seen);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`'${text}' did not appear; console:\n${decode(host.consoleSnapshot(id).bytes)}`));
+    }, timeoutMs);
+    const unsubscribe = host.onConsole((chunk) => {
+      if (chunk.id === id) check();
+    });
+    check();
+  });
+}

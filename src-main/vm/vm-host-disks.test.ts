@@ -3,7 +3,7 @@
  * block device and closed cleanly on power-off; an image that cannot be opened crashes that VM, not its worker.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTestHost } from './test-host';
@@ -19,10 +19,12 @@ describe('VmHost with disks', () => {
     const tree = JSON.stringify(await t.host.inspect(id, 'devices'));
     expect(tree).toMatch(/virtio[-_]?blk/i);
     expect(await t.host.powerOff(id)).toEqual({ state: 'stopped', reason: 'powered off' });
-    // QEMU's checker: the image was flushed and closed (no dirty flag, no leaks).
-    const image = join(t.store.vmDir(id), 'disks', 'disk0.qcow2');
-    const check = spawnSync('qemu-img', ['check', image], { encoding: 'utf8' });
-    expect(check.status, check.stdout + check.stderr).toBe(0);
+    // QEMU's checker: every image of the disk's chain was flushed and closed (no dirty flag, no leaks).
+    const dir = join(t.store.vmDir(id), 'disks', 'disk0');
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.qcow2'))) {
+      const check = spawnSync('qemu-img', ['check', join(dir, file)], { encoding: 'utf8' });
+      expect(check.status, file + check.stdout + check.stderr).toBe(0);
+    }
   });
 
   it('marks a VM crashed with the reason when its attached image cannot be opened', async () => {
@@ -34,7 +36,7 @@ describe('VmHost with disks', () => {
     await rm(image);
     const status = await t.host.start(id);
     expect(status.state).toBe('crashed');
-    expect(status.reason).toContain('cannot open the disk image');
+    expect(status.reason).toContain("cannot open the VM's disks");
     expect(status.reason).toContain(image);
     // The worker reported the crash itself (it did not die), and the VM can be started again.
     expect(status.reason).not.toMatch(/worker exited|emulator error/);

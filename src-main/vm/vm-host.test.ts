@@ -6,35 +6,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmHost, type ConsoleChunk } from './vm-host';
-import { useTestHost } from './test-host';
+import { consoleContains, useTestHost } from './test-host';
 
 const PROMPT = 'demo> ';
 const t = useTestHost('orrery-host-', { scrollbackBytes: 4096, consoleLogBytes: 1 << 20 });
 
-const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
-
-/** Resolves once the VM's console (scrollback plus live output) contains `text` after position `from`. */
-function waitForConsole(id: string, text: string, from = 0, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const snap = t.host.consoleSnapshot(id);
-      const seen = decode(snap.bytes.subarray(Math.max(0, from - snap.start)));
-      if (!seen.includes(text)) return false;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(seen);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`'${text}' did not appear; console:\n${decode(t.host.consoleSnapshot(id).bytes)}`));
-    }, timeoutMs);
-    const unsubscribe = t.host.onConsole((chunk) => {
-      if (chunk.id === id) check();
-    });
-    check();
-  });
-}
+const waitForConsole = (id: string, text: string, from = 0) => consoleContains(t.host, id, text, from);
 
 async function createDemo(name: string): Promise<string> {
   return (await t.store.create({ name, boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 })).id;
@@ -177,7 +154,7 @@ describe('VmHost on the demo guest', () => {
     await t.host.start(id);
     await waitForConsole(id, PROMPT);
     expect(await t.host.forceStop(id)).toEqual({ state: 'stopped', reason: 'forced stop' });
-    expect(decode(t.host.consoleSnapshot(id).bytes)).toContain('Orrery demo guest');
+    expect(new TextDecoder().decode(t.host.consoleSnapshot(id).bytes)).toContain('Orrery demo guest');
     // Clearing forgets the text but keeps the stream position, so later chunks still line up.
     const end = t.host.consoleSnapshot(id).end;
     t.host.clearConsole(id);

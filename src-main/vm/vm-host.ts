@@ -17,12 +17,12 @@ import type {
   StepResult,
   WorkerAnswer,
   WorkerCommand,
-  WorkerMachineConfig,
   WorkerReport,
 } from '../../src-emu/worker/protocol';
 import { MAX_INPUT_CHUNK, parseReport, WORKER_PROTOCOL_VERSION } from '../../src-emu/worker/protocol';
-import type { VmConfig } from '../../src-shared/api/vm-config';
-import { diskPath } from '../store/vm-disks';
+import type { SnapshotProgress, SnapshotRequest, SnapshotResult } from '../../src-shared/api/snapshots';
+import { carryOut } from '../../src-emu/snapshot/store/requests';
+import { releaseAbandonedStore, SnapshotStore } from '../../src-emu/snapshot/store/store';
 import { ByteRing } from './byte-ring';
 import { ConsoleLog } from './console-log';
 
@@ -58,6 +58,7 @@ export interface VmHostOptions {
 
 type StateListener = (id: string, status: VmStatus) => void;
 type ConsoleListener = (chunk: ConsoleChunk) => void;
+type SnapshotProgressListener = (id: string, progress: SnapshotProgress) => void;
 
 interface InputWaiter {
   readonly total: number;
@@ -91,6 +92,9 @@ export class VmHost {
   private readonly runtimes = new Map<string, VmRuntime>();
   private readonly stateListeners = new Set<StateListener>();
   private readonly consoleListeners = new Set<ConsoleListener>();
+  private readonly progressListeners = new Set<SnapshotProgressListener>();
+  /** Snapshot operations main runs on a stopped VM's folder, one at a time; a start waits for them. */
+  private readonly folderWork = new Map<string, Promise<unknown>>();
   private readonly scrollbackBytes: number;
   private readonly consoleLogBytes: number;
   private readonly commandTimeoutMs: number;
@@ -119,8 +123,15 @@ export class VmHost {
     return () => this.consoleListeners.delete(listener);
   }
 
+  onSnapshotProgress(listener: SnapshotProgressListener): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
   /** Boots the VM in a new worker; resolves once it runs (or with the crash that prevented it). */
   async start(id: string): Promise<VmStatus> {
+    if (this.isActive(id)) throw new VmHostError(`VM '${id}' is already ${this.status(id).state}`);
+    await this.folderWork.get(id)?.catch(() => undefined);
     if (this.isActive(id)) throw new VmHostError(`VM '${id}' is already ${this.status(id).state}`);
     const config = await this.options.store.read(id);
     const runtime = this.runtimeFor(id);
@@ -138,7 +149,10 @@ export class VmHost {
         memoryMiB: config.memoryMiB,
         cpus: config.cpus,
         boot: config.boot,
-        drives: drivesOf(this.options.store.vmDir(id), config),
+        folder: {
+          dir: this.options.store.vmDir(id),
+          readOnlyDisks: (config.disks ?? []).filter((d) => d.readOnly).map((d) => d.name),
+        },
       },
     });
     void this.options.store.write({ ...config, lastUsedAt: new Date().toISOString() }).catch(() => undefined);
@@ -176,7 +190,7 @@ export class VmHost {
     const worker = runtime?.worker;
     if (!runtime || !worker) return this.status(id);
     this.detachWorker(id, runtime, { state: 'stopped', reason: 'forced stop' });
-    await worker.terminate();
+    await this.endWorker(id, worker);
     return runtime.status;
   }
 
@@ -214,7 +228,9 @@ export class VmHost {
   async inspect(id: string, request: InspectorQuery | InspectorQueryKind): Promise<InspectorResult> {
     const query = typeof request === 'string' ? { kind: request } : request;
     const answer = await this.request(id, ['running', 'paused'], (queryId) => ({ type: 'query', id: queryId, query }));
-    if (answer.kind === 'step') throw new VmHostError('the VM worker answered a query with a step');
+    if (answer.kind === 'step' || answer.kind === 'snapshot') {
+      throw new VmHostError(`the VM worker answered a query with a ${answer.kind}`);
+    }
     return answer;
   }
 
@@ -234,6 +250,47 @@ export class VmHost {
     }));
     if (answer.kind !== 'trace-events') throw new VmHostError('unexpected answer to a trace configuration');
     return answer;
+  }
+
+  /**
+   * A snapshot operation: the worker carries it out while the machine exists (so its state and disks are
+   * captured or replaced together); main does it on the folder of a stopped or crashed VM.
+   */
+  async snapshot(id: string, request: SnapshotRequest): Promise<SnapshotResult> {
+    const state = this.status(id).state;
+    if (state === 'starting') throw new VmHostError(`VM '${id}' is starting: try again once it runs`);
+    if (state === 'running' || state === 'paused') {
+      const answer = await this.request(id, ['running', 'paused'], (queryId) => ({
+        type: 'snapshot',
+        id: queryId,
+        request,
+      }));
+      if (answer.kind !== 'snapshot')
+        throw new VmHostError('the VM worker answered a snapshot request with something else');
+      return answer.result;
+    }
+    await this.options.store.read(id); // a broken or deleted VM is refused before its folder is touched
+    const previous = this.folderWork.get(id) ?? Promise.resolve();
+    const work = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const store = await SnapshotStore.open(this.options.store.vmDir(id));
+        try {
+          return await carryOut(store, request, null, (progress) => this.publishProgress(id, progress));
+        } finally {
+          await store.close();
+        }
+      });
+    this.folderWork.set(id, work);
+    try {
+      return await work;
+    } finally {
+      if (this.folderWork.get(id) === work) this.folderWork.delete(id);
+    }
+  }
+
+  private publishProgress(id: string, progress: SnapshotProgress): void {
+    for (const listener of this.progressListeners) listener(id, progress);
   }
 
   private request(id: string, states: readonly VmRunState[], command: (queryId: number) => WorkerCommand) {
@@ -325,6 +382,9 @@ export class VmHost {
         else query?.reject(new VmHostError(report.error));
         return;
       }
+      case 'snapshot-progress':
+        this.publishProgress(id, report.progress);
+        return;
       case 'command-error':
         this.crash(id, runtime, `the VM worker refused a command: ${report.error}`);
         return;
@@ -338,13 +398,23 @@ export class VmHost {
   private onWorkerGone(id: string, runtime: VmRuntime, worker: Worker, reason: string): void {
     if (runtime.worker !== worker) return; // already detached on purpose
     this.detachWorker(id, runtime, { state: 'crashed', reason });
-    void worker.terminate();
+    this.endWorker(id, worker);
   }
 
   private crash(id: string, runtime: VmRuntime, reason: string): void {
     const worker = runtime.worker;
     this.detachWorker(id, runtime, { state: 'crashed', reason });
-    void worker?.terminate();
+    if (worker) this.endWorker(id, worker);
+  }
+
+  /** Terminates a worker that did not close its VM folder itself, then frees the folder for the next run. */
+  private endWorker(id: string, worker: Worker): Promise<void> {
+    const done = worker
+      .terminate()
+      .then(() => releaseAbandonedStore(this.options.store.vmDir(id)))
+      .catch(() => undefined);
+    this.folderWork.set(id, done);
+    return done;
   }
 
   /** The worker is done: settle everything that waited on it and publish the final state. */
@@ -379,13 +449,4 @@ export class VmHost {
       });
     });
   }
-}
-
-/** The VM's disks as the worker opens them: absolute paths, created disks found in the VM folder. */
-function drivesOf(vmDir: string, config: VmConfig): WorkerMachineConfig['drives'] {
-  return (config.disks ?? []).map((disk) => ({
-    file: diskPath(vmDir, disk),
-    format: disk.format,
-    readOnly: disk.readOnly ?? false,
-  }));
 }

@@ -13,6 +13,13 @@ import {
 } from './inspector';
 import { GuestCatalogEntrySchema, GuestIdSchema, GuestProgressSchema, PreparedGuestSchema } from './guests';
 import { NewVmSchema, VmConfigSchema, VmSettingsSchema } from './vm-config';
+import {
+  DeleteExplanationSchema,
+  SnapshotDiffSchema,
+  SnapshotListingSchema,
+  SnapshotProgressSchema,
+  SnapshotRequestSchema,
+} from './snapshots';
 
 /** 'broken': the VM's folder cannot be read (see `problem`); the others are power states. */
 export const VmStateSchema = z.enum(['stopped', 'starting', 'running', 'paused', 'crashed', 'broken']);
@@ -87,6 +94,10 @@ export const TraceStateSchema = z.object({
   events: z.array(TraceEventInfoSchema),
 });
 
+const SnapshotId = z.string().min(1).max(64);
+const takeOptions = SnapshotRequestSchema.options[1].omit({ op: true });
+const renameOptions = SnapshotRequestSchema.options[5].omit({ op: true, snapshot: true });
+
 /** Method name -> parameter tuple and result schemas. */
 export const apiMethods = {
   'app.info': { params: z.tuple([]), result: AppInfoSchema },
@@ -110,6 +121,24 @@ export const apiMethods = {
   'vms.step': { params: z.tuple([VmId, z.number().int().min(0).max(7)]), result: StepResultSchema },
   /** Replaces the VM's trace patterns (e.g. ['pl011_*']); events then gather for `trace-records` queries. */
   'vms.traceConfigure': { params: z.tuple([VmId, z.array(TracePatternSchema).max(64)]), result: TraceStateSchema },
+  /** The VM's snapshot tree with the current state, disks and sizes. */
+  'snapshots.list': { params: z.tuple([VmId]), result: SnapshotListingSchema },
+  /**
+   * Snapshots a running or paused VM (machine state and disks; it is held still meanwhile), or a stopped
+   * VM's disks; `snapshot.progress` events report the phases. Answers with the tree afterwards.
+   */
+  'snapshots.take': { params: z.tuple([VmId, takeOptions]), result: SnapshotListingSchema },
+  /**
+   * A running VM continues from the snapshot; a stopped one branches its disks from it and resumes its
+   * machine state at the next start. The current state's unsaved changes are dropped (take a snapshot first).
+   */
+  'snapshots.restore': { params: z.tuple([VmId, SnapshotId]), result: SnapshotListingSchema },
+  /** What deleting a snapshot would keep, merge and rewrite, in words; changes nothing. */
+  'snapshots.explainDelete': { params: z.tuple([VmId, SnapshotId]), result: DeleteExplanationSchema },
+  'snapshots.delete': { params: z.tuple([VmId, SnapshotId]), result: SnapshotListingSchema },
+  'snapshots.rename': { params: z.tuple([VmId, SnapshotId, renameOptions]), result: SnapshotListingSchema },
+  /** Device fields, RAM pages and disk clusters that differ between two snapshots. */
+  'snapshots.diff': { params: z.tuple([VmId, SnapshotId, SnapshotId]), result: SnapshotDiffSchema },
   /** The guest catalog (resources/guests/catalog.json). */
   'guests.catalog': { params: z.tuple([]), result: z.array(GuestCatalogEntrySchema) },
   /**
@@ -159,6 +188,7 @@ export function isApiMethod(name: string): name is ApiMethod {
 // ---- events (main -> UI) -----------------------------------------------------------------------------------
 
 export const VmStateEventSchema = z.object({ id: z.string(), status: VmStatusSchema });
+export const SnapshotProgressEventSchema = z.object({ id: z.string(), progress: SnapshotProgressSchema });
 export const ConsoleOutputEventSchema = z.object({
   id: z.string(),
   /** Stream position of the first byte, to line chunks up with an attach snapshot. */
@@ -171,6 +201,8 @@ export const apiEvents = {
   'vm.state': VmStateEventSchema,
   'console.output': ConsoleOutputEventSchema,
   'guest.progress': GuestProgressSchema,
+  /** Goes to every client, like state events: any view of the VM shows that it is being saved or restored. */
+  'snapshot.progress': SnapshotProgressEventSchema,
 } as const;
 
 export type ApiEvent = keyof typeof apiEvents;

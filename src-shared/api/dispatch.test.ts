@@ -5,6 +5,12 @@ import { createApiProxy, EventHub } from './client';
 import { CONSOLE_INPUT_CHUNK } from './contract';
 
 const calls: unknown[][] = [];
+const emptyListing = {
+  snapshots: [],
+  current: { parent: null, resume: null, diskBytes: 0 },
+  totalBytes: 0,
+  disks: [],
+};
 const handlers: ApiHandlers = {
   'app.info': async () => ({ version: '1.2.3', transport: 'browser', storePath: '/lib' }),
   'vms.list': async () => [],
@@ -30,6 +36,18 @@ const handlers: ApiHandlers = {
   'vms.update': async (id, settings) => ({ id, name: settings.name, state: 'stopped' }),
   'vms.step': async (_id, cpu) => ({ cpu, from: '0'.repeat(16), pc: '0'.repeat(15) + '4', cause: 'step' }),
   'vms.traceConfigure': async (_id, patterns) => ({ kind: 'trace-events', patterns, events: [] }),
+  'snapshots.list': async () => emptyListing,
+  'snapshots.take': async (id, options) => {
+    calls.push([id, options]);
+    return emptyListing;
+  },
+  'snapshots.restore': async () => emptyListing,
+  'snapshots.explainDelete': async (_id, snapshot) => ({ snapshot, text: 'nothing', kept: 0, rebased: 0 }),
+  'snapshots.delete': async () => emptyListing,
+  'snapshots.rename': async () => emptyListing,
+  'snapshots.diff': async () => {
+    throw new Error('no snapshots');
+  },
   'guests.catalog': async () => [],
   'guests.prepare': async () => {
     throw new Error('no apt here');
@@ -146,6 +164,17 @@ describe('dispatch', () => {
       ['a', undefined],
       ['b', { keepFiles: true }],
     ]);
+  });
+
+  it('checks snapshot names before a snapshot is taken, and trims them', async () => {
+    calls.length = 0;
+    const take = (options: unknown) => dispatch(handlers, { id: 5, method: 'snapshots.take', params: ['vm', options] });
+    expect((await take({ name: '  before upgrade ', description: 'kernel 6.1' })).ok).toBe(true);
+    const blank = await take({ name: '   ' });
+    expect(blank.ok === false && blank.error).toMatch(/a name is required/);
+    expect((await take({ name: 'x'.repeat(81) })).ok).toBe(false);
+    expect((await take({})).ok).toBe(false);
+    expect(calls).toEqual([['vm', { name: 'before upgrade', description: 'kernel 6.1' }]]);
   });
 
   it('drives handlers through the typed proxy', async () => {

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 
-export const VM_CONFIG_VERSION = 1;
+/** 2: disks live in the VM folder's snapshot store (version 1 named image files directly). */
+export const VM_CONFIG_VERSION = 2;
 
 /** What the VM boots: the built-in demo guest, or a Linux kernel with optional initrd and device tree. */
 export const BootSourceSchema = z.discriminatedUnion('kind', [
@@ -23,13 +24,21 @@ export type BootSource = z.infer<typeof BootSourceSchema>;
 export const DISK_FORMATS = ['qcow2', 'raw'] as const;
 export type DiskFormat = (typeof DISK_FORMATS)[number];
 
+/** A disk's name in its VM: the folder of its overlays (disks/<name>/) and the serial number the guest reads. */
+export const DISK_NAME = /^[a-z0-9][a-z0-9_-]{0,19}$/;
+
 /**
- * One disk of a VM, attached as a virtio block device in list order. A disk the app created lives in the VM
- * folder and is named relative to it (disks/disk0.qcow2); an attached image is named by its absolute path.
+ * One disk of a VM, attached as a virtio block device in list order. Its data lives in the VM folder's
+ * snapshot store as a chain of qcow2 overlays (snapshots freeze one and start the next); it started either
+ * empty, or as a copy-on-write view of an image on this computer that is only read, never written.
  */
 export const VmDiskSchema = z.object({
-  file: z.string().min(1),
-  format: z.enum(DISK_FORMATS),
+  name: z.string().regex(DISK_NAME, "a disk name: a-z, 0-9, '-' and '_' (at most 20)"),
+  origin: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('empty'), bytes: z.number().int().positive() }),
+    z.object({ kind: z.literal('image'), path: z.string().min(1), format: z.enum(DISK_FORMATS) }),
+  ]),
+  /** The guest sees a read-only device. */
   readOnly: z.boolean().optional(),
 });
 export type VmDisk = z.infer<typeof VmDiskSchema>;
@@ -88,3 +97,19 @@ export type VmSettings = z.infer<typeof VmSettingsSchema>;
 /** What the wizard sends to create a VM: the settings and the disks to create or attach; the store fills in the rest. */
 export const NewVmSchema = VmSettingsSchema.extend({ disks: z.array(NewDiskSchema).max(MAX_DISKS).optional() });
 export type NewVm = z.infer<typeof NewVmSchema>;
+
+/**
+ * A version 1 config without disks reads as version 2 (nothing else changed). One with disks named image
+ * files that are not in the snapshot store: it is refused with what to do, and its files are left alone.
+ */
+export function upgradeVmConfig(json: unknown, path: string): unknown {
+  const config = json as { version?: unknown; disks?: unknown[] } | null;
+  if (config === null || typeof config !== 'object' || config.version !== 1) return json;
+  if (Array.isArray(config.disks) && config.disks.length > 0) {
+    throw new Error(
+      `${path} is from an earlier Orrery whose disks were plain image files: create the VM again and attach ` +
+        'its disks/disk0.qcow2 as an existing image',
+    );
+  }
+  return { ...config, version: VM_CONFIG_VERSION };
+}

@@ -58,3 +58,12 @@ export async function lockFolder(path: string, what: string): Promise<FolderLock
   }
   throw new FolderLockedError(`${what}: could not take the lock ${path}`);
 }
+
+/**
+ * Removes a lock this process holds for a thread that is gone (a VM worker that crashed or was ended while
+ * its store was open): the process still runs, so the lock would otherwise never be taken over.
+ */
+export async function clearOwnLock(path: string): Promise<void> {
+  const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  if (owner === process.pid) await unlink(path).catch(() => undefined);
+}

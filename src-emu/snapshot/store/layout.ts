@@ -16,7 +16,7 @@ import { join } from 'node:path';
 export const ROOT_IMAGE = 'root.qcow2';
 export const STATE_FILE = /^s-[a-z0-9]+-[a-z0-9]+\.orrsnap$/;
 /** Disk names: folder names that are safe everywhere and short enough for virtio-blk's 20-byte serial. */
-export const DISK_NAME = /^[a-z0-9][a-z0-9_-]{0,19}$/;
+export { DISK_NAME } from '../../../src-shared/api/vm-config';
 
 export class StoreLayout {
   constructor(readonly vmDir: string) {}

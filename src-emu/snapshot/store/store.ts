@@ -23,7 +23,7 @@ import { DIFF_CLUSTER, diffDiskImages, overlayDiskDiffer } from '../disk-diff';
 import type { MachineConfigRecord, SnapshotMetadata } from '../metadata';
 import { ramBaseline, readMetadataOnly, readSnapshot, restoreSnapshot, saveSnapshot, SnapshotError } from '../snapshot';
 import { planDelete, referencedOverlays, type DeletePlan } from './delete-plan';
-import { lockFolder, type FolderLock } from './folder-lock';
+import { clearOwnLock, lockFolder, type FolderLock } from './folder-lock';
 import { DISK_NAME, ROOT_IMAGE, STATE_FILE, StoreLayout, uniqueName } from './layout';
 import { mergeIntoChild } from './overlay-merge';
 import { checkReferenced, nextCompactStep, readDiskGraph, type DiskGraph } from './overlay-graph';
@@ -595,6 +595,14 @@ export class SnapshotStore {
  */
 export function peekSnapshotTree(vmDir: string): Promise<Tree | null> {
   return readTree(new StoreLayout(resolve(vmDir)).treePath);
+}
+
+/**
+ * Frees a VM folder whose store was held by a thread of this process that ended without closing it (the
+ * next open finishes whatever that thread left half done).
+ */
+export function releaseAbandonedStore(vmDir: string): Promise<void> {
+  return clearOwnLock(new StoreLayout(resolve(vmDir)).lockPath);
 }
 
 function checkSnapshotName(name: string): string {
