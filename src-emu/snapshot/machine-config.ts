@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CharBackend } from '../core/chardev';
+import { VirtioRng } from '../hw/virtio/rng';
 import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
 import type { DiskRef, ImageRef, MachineConfigRecord } from './metadata';
 import { readMetadataOnly, restoreSnapshot, sha256Hex, SnapshotError } from './snapshot';
@@ -42,6 +43,7 @@ export function machineConfigRecord(
     kernel: imageRef(inputs.kernel),
     initrd: inputs.initrd ? imageRef(inputs.initrd) : null,
     dtb: Buffer.from(machine.dtb).toString('base64'),
+    rng: machine.virtio.some((transport) => transport.device instanceof VirtioRng),
   };
 }
 
@@ -78,6 +80,7 @@ export async function virtConfigFromRecord(record: MachineConfigRecord, serial?:
     ...(record.icountShift !== null ? { icountShift: record.icountShift } : {}),
     ...(serial ? { serial } : {}),
     noReboot: record.noReboot,
+    rng: record.rng,
   };
 }
 
@@ -103,6 +106,7 @@ export function layoutMachine(record: MachineConfigRecord, disks: readonly DiskR
     drives: disks.map(() => ({ backend: PLACEHOLDER_DISK })),
     memoryMiB: record.memoryMiB,
     cpus: record.cpus,
+    rng: record.rng,
     kernel: new Uint8Array(4),
     dtb: new Uint8Array(Buffer.from(record.dtb, 'base64')),
     clockMode: record.clockMode,

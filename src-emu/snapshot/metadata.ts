@@ -34,6 +34,8 @@ export interface MachineConfigRecord {
   readonly initrd: ImageRef | null;
   /** The device tree the machine booted with, base64. */
   readonly dtb: string;
+  /** A virtio-rng device is plugged (after the disks); absent in files from before it was recorded. */
+  readonly rng: boolean;
 }
 
 export interface ParentRef {
@@ -107,6 +109,7 @@ function machineRecord(value: unknown): MachineConfigRecord {
     kernel: imageRef(o.kernel, 'machine.kernel'),
     initrd: o.initrd === null ? null : imageRef(o.initrd, 'machine.initrd'),
     dtb: str(o, 'dtb'),
+    rng: o.rng === undefined ? false : need<boolean>(typeof o.rng === 'boolean', o.rng, 'machine.rng'),
   };
 }
 
