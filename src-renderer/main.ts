@@ -8,6 +8,7 @@ import VmView from './views/VmView.vue';
 import VmSettingsView from './views/VmSettingsView.vue';
 import './assets/base.css';
 import './assets/inspector.css';
+import './assets/snapshots.css';
 
 const router = createRouter({
   history: createWebHashHistory(),

@@ -3,7 +3,8 @@
  * overlay, so what the overlay lists is what the keys do.
  */
 
-export type ShortcutId = 'new-vm' | 'library' | 'start' | 'pause' | 'console' | 'machine' | 'settings' | 'help';
+export type ShortcutId =
+  'new-vm' | 'library' | 'start' | 'pause' | 'console' | 'machine' | 'settings' | 'snapshots' | 'help';
 
 export interface Shortcut {
   readonly id: ShortcutId;
@@ -66,6 +67,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     description: "Open the VM's settings",
     where: 'VM page',
     matches: (e) => e.altKey && !ctrl(e) && e.key === '3',
+  },
+  {
+    id: 'snapshots',
+    keys: ['Alt', '4'],
+    description: "Show the VM's snapshots",
+    where: 'VM page',
+    matches: (e) => e.altKey && !ctrl(e) && e.key === '4',
   },
   {
     id: 'help',

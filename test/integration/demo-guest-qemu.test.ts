@@ -65,6 +65,9 @@ describe('demo guest on QEMU virt (reference)', () => {
     'frobnicate now',
     'ticks',
     'uptime',
+    'note',
+    'note hello   there',
+    'note  ',
   ] as const;
   let session: SessionResult;
   /** What the guest printed for each time `command` was typed. */
@@ -89,7 +92,13 @@ describe('demo guest on QEMU virt (reference)', () => {
 
   it('lists every command in help', () => {
     const names = lines(output('help')).map((line) => line.trim().split(' ')[0]);
-    expect(names).toEqual(['help', 'info', 'uptime', 'ticks', 'echo', 'uart', 'hpet', 'memtest', 'poweroff', 'reset']);
+    expect(names).toEqual(['help', 'info', 'uptime', 'ticks', 'echo', 'note', 'uart', 'hpet', 'memtest', 'poweroff', 'reset']);
+  });
+
+  it('keeps a note: empty at first, then the text given, and shows it again for a bare note', () => {
+    expect(outputsOf('note')).toEqual(['note: (empty)']);
+    expect(output('note hello   there')).toBe('');
+    expect(output('note  ')).toBe('note: hello   there');
   });
 
   it('echoes its arguments and rejects unknown commands', () => {

@@ -57,7 +57,9 @@ function simulate(graph: DiskGraph, referenced: ReadonlySet<string>): CompactSte
   return steps;
 }
 
-const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** A size as people read it: KiB below 1 MiB (a small state file must not read as 0.0 MiB). */
+const size = (bytes: number): string =>
+  bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
 export function referencedOverlays(tree: Tree, disk: string, without: string | null): Set<string> {
   const files = tree.snapshots.filter((s) => s.id !== without).map((s) => s.disks[disk]!);
@@ -69,21 +71,21 @@ export function planDelete(inputs: DeletePlanInputs): DeletePlan {
   const diskSteps: DiskDeleteStep[] = [];
   const kept: { disk: string; file: string; branches: number }[] = [];
   const lines = [`Deleting snapshot “${snapshot.name}” loses no data that another snapshot or the current state uses.`];
-  if (snapshot.stateFile !== null) lines.push(`Its machine state file (${mib(inputs.stateBytes)}) is removed.`);
+  if (snapshot.stateFile !== null) lines.push(`Its machine state file (${size(inputs.stateBytes)}) is removed.`);
   for (const [disk, graph] of graphs) {
     const file = snapshot.disks[disk]!;
     const steps = simulate(graph, referencedOverlays(tree, disk, snapshot.id));
     diskSteps.push(...steps.map((step) => ({ disk, step })));
-    const size = mib(inputs.overlayBytes(disk, file));
+    const overlaySize = size(inputs.overlayBytes(disk, file));
     const own = steps.find((s) => (s.kind === 'delete' ? s.file : s.parent) === file);
     if (own === undefined) {
       const branches = [...graph.nodes.values()].filter((n) => n.parent === file).length;
       kept.push({ disk, file, branches });
-      lines.push(`Disk ${disk}: its overlay (${size}) is kept: ${branches} branches build on it.`);
+      lines.push(`Disk ${disk}: its overlay (${overlaySize}) is kept: ${branches} branches build on it.`);
     } else if (own.kind === 'delete') {
-      lines.push(`Disk ${disk}: its overlay (${size}) is removed: nothing builds on it any more.`);
+      lines.push(`Disk ${disk}: its overlay (${overlaySize}) is removed: nothing builds on it any more.`);
     } else {
-      lines.push(`Disk ${disk}: its changes (${size}) are merged into ${ownerOf(tree, disk, own.child)}.`);
+      lines.push(`Disk ${disk}: its changes (${overlaySize}) are merged into ${ownerOf(tree, disk, own.child)}.`);
     }
     const others = steps.filter((s) => s !== own).length;
     if (others > 0) lines.push(`Disk ${disk}: ${others} older overlay(s) no longer shared by branches are merged too.`);

@@ -16,6 +16,8 @@
 #define MEMTEST_MAX_MIB 1024U
 #define HELP_COLUMN 18U
 #define FLUSH_TIMEOUT_MS 500U
+/* A shell line holds at most 127 characters, so any note argument fits. */
+#define NOTE_CAPACITY 128U
 
 struct command {
   const char *name;
@@ -46,6 +48,20 @@ static void cmd_uptime(const char *args) {
 }
 
 static void cmd_echo(const char *args) { printf("%s\n", args); }
+
+/* A piece of guest memory that a snapshot captures: what `note` shows is what the last `note TEXT` stored. */
+static char note_text[NOTE_CAPACITY];
+
+static void cmd_note(const char *args) {
+  if (*args == '\0') {
+    printf("note: %s\n", note_text[0] != '\0' ? note_text : "(empty)");
+    return;
+  }
+  unsigned length = 0;
+  for (; args[length] != '\0' && length < NOTE_CAPACITY - 1; length++) note_text[length] = args[length];
+  note_text[length] = '\0';
+}
+
 static void cmd_ticks(const char *args) {
   (void)args;
   printf("ticks: %lu\n", tick_count());
@@ -116,6 +132,7 @@ static const struct command commands[] = {
     {"uptime", "", "time since boot, from the tick and from the counter", cmd_uptime},
     {"ticks", "", "number of timer ticks since boot", cmd_ticks},
     {"echo", " ARGS", "print ARGS", cmd_echo},
+    {"note", " [TEXT]", "remember TEXT, or print what was remembered", cmd_note},
     {"uart", "", "PL011 self-test (loopback, FIFO flags, interrupt status)", cmd_uart},
     {"hpet", "", "HPET self-test (counter, one-shot comparator interrupt)", cmd_hpet},
     {"memtest", " [MiB]", "walking ones and address-in-address over free RAM (default 2 MiB)", cmd_memtest},
