@@ -6,14 +6,19 @@
  * keeps the registers it uses in locals.
  *
  * Block contract (cpu.ts runs them):
- * - Entered with `cpu.pcLo/pcHi` at the block's first instruction and a budget of at least its length;
- *   returns how many instructions it executed. A branch back to the block's start loops inside while the
- *   budget allows and no interrupt or stop is pending (`cpu.loopInsns` counts finished iterations when a
- *   fault leaves the block).
+ * - Entered with `cpu.pcLo/pcHi` at the block's first instruction, `cpu.loopInsns` = 0 and a budget of at
+ *   least its length; returns how many instructions it executed. A branch back to the block's start loops
+ *   inside while the budget allows and no interrupt or stop is pending.
+ * - Instruction count invariant: whenever the block calls out of its generated code (a closure, a load or a
+ *   store, whose slow path may reach an MMIO device; each may read the clock or fault), the instructions it
+ *   has executed so far are exactly `cpu.loopInsns` (finished iterations) + (pcLo's slot - the first slot).
+ *   `Cpu.executedInRun()` counts so, and deterministic virtual time is that count << icount shift, so a
+ *   CNTVCT_EL0 or device read inside a looping block sees the same time as in the interpreter. A looping
+ *   block with such calls stores loopInsns once per iteration; one without them cannot be observed.
  * - Returns with `cpu.jumped = 1` after a taken branch (PC set) or after a closure that set it; otherwise with
  *   pcLo at the next instruction (possibly the next page). Conditional branches inside a block are side exits.
  * - Before anything that may fault or read the PC (loads, stores, closures), `cpu.pcLo` is set to that
- *   instruction, so a fault's return address is exact and the loop can count the instructions run before it.
+ *   instruction, so a fault's return address is exact and the count above holds.
  * - After a store or closure, the block returns if its page's decoded code was invalidated (`stamp` changed):
  *   a store into the block itself must take effect from the next instruction, as in the interpreter.
  * Blocks belong to their DecodedPage and are dropped with it.
@@ -108,6 +113,8 @@ export function blockSource(
   const toStart = (item: Item): boolean =>
     item.code?.direct !== undefined && item.offset + item.code.direct.delta === startOffset;
   const loops = items.some(toStart);
+  // Only a block that calls out of itself can have its count observed mid-iteration (or fault).
+  const recordLoops = loops && items.some(callsOut);
   const done = loops ? 'done + ' : '';
   /** Leaves after `count` instructions, continuing at the next one. */
   const exit = (count: number): string =>
@@ -123,7 +130,7 @@ export function blockSource(
     } else if (code.kind === JitKind.Load) parts.push(setPc, code.src);
     else if (code.kind === JitKind.Store) parts.push(setPc, code.src, leaveIfStale);
     else if (code.kind === JitKind.Plain) parts.push(code.src);
-    else if (toStart(item)) parts.push(loopBack(code.direct!.cond, count, length, startOffset));
+    else if (toStart(item)) parts.push(loopBack(code.direct!.cond, count, length, startOffset, recordLoops));
     else if (code.direct !== undefined && code.direct.cond !== 'true') {
       // A conditional branch: a side exit when taken.
       const direct = code.direct;
@@ -135,11 +142,20 @@ export function blockSource(
   let declarations = '';
   let writeBack = '';
   if (closures.length === 0) ({ body, declarations, writeBack } = registersInLocals(body));
-  const onFault = `${loops ? 'cpu.loopInsns = done; ' : ''}${writeBack}`;
   const code = loops ? `for (;;) {\n${body}\n}` : body;
-  const wrapped = onFault === '' ? code : `try {\n${code}\n} catch (e) { ${onFault}throw e; }`;
+  const wrapped = writeBack === '' ? code : `try {\n${code}\n} catch (e) { ${writeBack}throw e; }`;
   const src = `const x = cpu.x; const b = cpu.pcLo & -4096;${loops ? ' let done = 0;' : ''}${declarations}\n${wrapped}`;
   return { src, closures, length };
+}
+
+/**
+ * True for an instruction that leaves the generated code while it runs: a closure, or a load or store (its
+ * slow path reaches MMIO devices, which may read the clock, and it may fault). Anything that can observe
+ * the block's instruction count mid-run is one of these.
+ */
+function callsOut(item: Item): boolean {
+  const code = item.code;
+  return code === null || code.kind === JitKind.Load || code.kind === JitKind.Store;
 }
 
 /**
@@ -215,9 +231,9 @@ function elideDeadFlags(items: Item[], decoder: Decoder): void {
  * iteration needs the whole block's length left in the budget, no unmasked interrupt and no stop request,
  * exactly what the run loop would check before entering the block again.
  */
-function loopBack(cond: string, count: number, length: number, startOffset: number): string {
+function loopBack(cond: string, count: number, length: number, startOffset: number, record: boolean): string {
   return `if (${cond}) {
-done += ${count};
+done += ${count};${record ? ' cpu.loopInsns = done;' : ''}
 if (done + ${length} > budget || (cpu.interruptPending & ~cpu.daif & 3) !== 0 || cpu.forceBoundary !== 0) {
 cpu.pcLo = b | ${startOffset}; cpu.jumped = 1; return done; }
 continue; }`;

@@ -63,7 +63,10 @@ export class Cpu extends CpuMemory {
   instructionCount = 0;
   /** After endBlockAfterThis/requestStop: leave the inner loop even for a jump inside the page. */
   forceBoundary = 0;
-  /** Set by a looping compiled block that faults: its finished iterations' instructions (block-compiler.ts). */
+  /**
+   * Instructions of the finished iterations of the compiled block running, when it loops on itself: kept
+   * current by the block whenever it calls out (block-compiler.ts), reset by the loop at each block entry.
+   */
   loopInsns = 0;
   /** Instructions run() has counted in this runBlock before the current closure or compiled block. */
   private blockBase = 0;
@@ -145,9 +148,9 @@ export class Cpu extends CpuMemory {
 
   /**
    * Instructions the current run() call has completed before the one executing now (a clock read from a
-   * closure, an MMIO load): exact whether the instruction runs as a closure or in a compiled block. Only
-   * meaningful while run() is on the stack. Within a compiled block that loops, finished iterations of the
-   * current entry are counted only when the block records them in `loopInsns`.
+   * closure, an MMIO access, a fault): exact whether the instruction runs as a closure or in a compiled
+   * block, including any iteration of a block that loops on itself (`loopInsns` plus pcLo's position in the
+   * block). Only meaningful while run() is on the stack. Deterministic virtual time is this count << shift.
    */
   executedInRun(): number {
     let n = this.runBase + this.blockBase;
@@ -210,6 +213,7 @@ export class Cpu extends CpuMemory {
       const block = blocks[idx];
       if (block !== null && block.length <= budget - n && page.traps === null) {
         this.blockEntry = idx;
+        this.loopInsns = 0;
         n += block.run(this, budget - n);
         if (this.jumped === 0) {
           // The block left pcLo at the next instruction, maybe on the next page.
