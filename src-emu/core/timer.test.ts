@@ -318,3 +318,103 @@ describe('VirtualClock pending time (deterministic mode)', () => {
     expect(clock.now()).toBe(10);
   });
 });
+
+describe('timers waiting for host work (HostWorkGate)', () => {
+  /** Host work the test finishes by hand. */
+  function hostWork() {
+    const work = { done: false, promise: Promise.resolve(), finish: () => {} };
+    work.promise = new Promise<void>((resolve) => {
+      work.finish = () => {
+        work.done = true;
+        resolve();
+      };
+    });
+    return work;
+  }
+
+  it('stops the pass before a gated timer and carries on in the same order once the host is done', async () => {
+    const clock = new VirtualClock({ mode: 'deterministic' });
+    const fired: string[] = [];
+    const work = hostWork();
+    new Timer(clock, () => fired.push('a')).modNs(100);
+    new Timer(
+      clock,
+      () => fired.push('gated'),
+      () => (work.done ? null : work.promise),
+    ).modNs(200);
+    new Timer(clock, () => fired.push('b')).modNs(200);
+    new Timer(clock, () => fired.push('c')).modNs(300);
+    expect(clock.runDue(300)).toBe(1);
+    expect(fired).toEqual(['a']);
+    expect(clock.hostWork).not.toBeNull();
+    expect(clock.runDue(300)).toBe(0); // asking again before the host is done changes nothing
+    work.finish();
+    await clock.hostWork;
+    expect(clock.runDue(300)).toBe(3);
+    expect(fired).toEqual(['a', 'gated', 'b', 'c']);
+    expect(clock.hostWork).toBeNull();
+  });
+
+  it('keeps timers re-armed in the open pass out of it until the pass is over, as without waiting', async () => {
+    const run = async (wait: boolean) => {
+      const clock = new VirtualClock({ mode: 'deterministic' });
+      const fired: string[] = [];
+      const work = hostWork();
+      if (!wait) work.finish();
+      const late = new Timer(clock, () => fired.push('re-armed'));
+      new Timer(clock, () => {
+        fired.push('first');
+        late.modNs(50); // at or before the deadline being fired: the next pass
+      }).modNs(100);
+      new Timer(
+        clock,
+        () => fired.push('gated'),
+        () => (work.done ? null : work.promise),
+      ).modNs(150);
+      clock.runDue(200);
+      if (wait) {
+        expect(clock.armedCount).toBe(2);
+        work.finish();
+        await clock.hostWork;
+        clock.runDue(200);
+      }
+      fired.push('pass over');
+      clock.runDue(200);
+      return fired;
+    };
+    expect(await run(true)).toEqual(['first', 'gated', 'pass over', 're-armed']);
+    expect(await run(false)).toEqual(await run(true));
+  });
+
+  it('runUntil stops at the gated deadline and goes on from there when called again', async () => {
+    const clock = new VirtualClock({ mode: 'deterministic' });
+    const work = hostWork();
+    const seen: number[] = [];
+    new Timer(
+      clock,
+      () => seen.push(clock.now()),
+      () => (work.done ? null : work.promise),
+    ).modNs(400);
+    clock.runUntil(1_000);
+    expect([clock.now(), seen]).toEqual([400, []]);
+    work.finish();
+    await clock.hostWork;
+    clock.runUntil(1_000);
+    expect([clock.now(), seen]).toEqual([1_000, [400]]);
+  });
+
+  it('a rejected promise also lets the pass go on (the gate is asked again)', async () => {
+    const clock = new VirtualClock({ mode: 'deterministic' });
+    let failed = false;
+    let fired = 0;
+    new Timer(
+      clock,
+      () => fired++,
+      () => (failed ? null : Promise.reject(new Error('disk gone')).finally(() => (failed = true))),
+    ).modNs(10);
+    clock.runDue(10);
+    await clock.hostWork;
+    clock.runDue(10);
+    expect(fired).toBe(1);
+  });
+});

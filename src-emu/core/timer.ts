@@ -20,9 +20,21 @@
  * (so a periodic timer that fell behind catches up one firing per period, as its deadlines say), while a
  * deadline at or before the one being fired waits for the next `runDue` call. So a timer that keeps
  * re-arming itself in the past cannot spin forever inside one call.
+ *
+ * Host work (deterministic mode's device I/O): a timer may carry a gate, asked just before it would fire.
+ * A gate that answers with a promise (the host has not finished what the callback needs) ends `runDue`
+ * there, with that timer and everything after it still due and the pass left open (`hostWork`): the run
+ * loop awaits the promise with virtual time frozen and calls `runDue` again, which carries on exactly where
+ * the pass stopped. So the order in which timers fire never depends on how fast the host is.
  */
 
 export type ClockMode = 'realtime' | 'deterministic';
+
+/**
+ * Asked just before its timer fires: null when the callback may run now, else a promise that settles once
+ * the host work the callback needs is done (the timer then waits, see `VirtualClock.hostWork`).
+ */
+export type HostWorkGate = () => PromiseLike<unknown> | null;
 
 /** A monotonic host clock in nanoseconds (injectable so tests control host time). */
 export type HostTimeSource = () => number;
@@ -58,6 +70,8 @@ export class VirtualClock {
   private deadlineListener: (() => void) | null = null;
   /** Deterministic mode: time not yet folded into baseNs by advance() (the running quantum's). */
   private pendingNs: (() => number) | null = null;
+  /** What the open pass of runDue waits for (a gated timer's host work), or null when no pass is open. */
+  private waitingFor: Promise<void> | null = null;
 
   constructor(options: VirtualClockOptions) {
     this.mode = options.mode;
@@ -115,7 +129,8 @@ export class VirtualClock {
    * Deterministic stepping: moves time to each due deadline in turn and fires it, so every callback sees
    * `now()` equal to its own deadline; ends at `ns`. Returns how many timers fired. A timer that always
    * re-arms itself at or before `now()` fires once per pass and keeps this loop going: devices clamp
-   * guest-programmed periods to at least 1 ns, as QEMU's do.
+   * guest-programmed periods to at least 1 ns, as QEMU's do. Returns early, time left at that timer's
+   * deadline, when a timer waits for host work (`hostWork`): call again once it settled.
    */
   runUntil(ns: number): number {
     let fired = 0;
@@ -124,6 +139,7 @@ export class VirtualClock {
       if (next < 0 || next > ns) break;
       if (next > this.baseNs) this.advanceTo(next);
       fired += this.runDue(this.baseNs);
+      if (this.waitingFor !== null) return fired;
     }
     if (ns > this.baseNs) this.advanceTo(ns);
     return fired;
@@ -148,13 +164,26 @@ export class VirtualClock {
     this.deadlineListener = listener;
   }
 
-  /** Fires every timer whose deadline is <= `now`, in deadline order; returns how many fired. */
+  /**
+   * Fires every timer whose deadline is <= `now`, in deadline order; returns how many fired. Stops before a
+   * timer whose gate answers with host work still under way, leaving the pass open (see `hostWork`); the
+   * next call continues it.
+   */
   runDue(now: number = this.now()): number {
     if (this.firingDeadline >= 0) throw new Error('runDue: called from inside a timer callback');
+    this.waitingFor = null;
     let fired = 0;
     try {
       while (this.heap.length > 0 && this.heap[0].expiresAt <= now) {
         const timer = this.heap[0];
+        if (timer.gate !== null) {
+          const work = timer.gate();
+          if (work !== null) {
+            this.waitingFor = Promise.resolve(work).then(settled, settled);
+            break;
+          }
+          if (this.heap[0] !== timer) continue; // the gate re-armed a timer: look at the queue again
+        }
         this.firingDeadline = timer.expiresAt;
         this.removeAt(0);
         timer.expiresAt = -1;
@@ -163,9 +192,19 @@ export class VirtualClock {
       }
     } finally {
       this.firingDeadline = -1;
-      for (const timer of this.deferred.splice(0)) this.insert(timer);
+      // Timers re-armed at or before a fired deadline join the heap when the whole pass is over.
+      if (this.waitingFor === null) for (const timer of this.deferred.splice(0)) this.insert(timer);
     }
     return fired;
+  }
+
+  /**
+   * The host work the last `runDue` stopped for, or null. While it is set, a pass is open: nothing else may
+   * run in the machine (virtual time stays where it is) until the promise settles (it never rejects) and
+   * `runDue` is called again.
+   */
+  get hostWork(): Promise<void> | null {
+    return this.waitingFor;
   }
 
   /** Number of armed timers (for the inspector and tests). */
@@ -257,6 +296,8 @@ export class VirtualClock {
 const NOT_ARMED = -1;
 const DEFERRED = -2;
 
+function settled(): void {}
+
 function firesBefore(a: Timer, b: Timer): boolean {
   return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.sequence < b.sequence);
 }
@@ -275,9 +316,11 @@ export class Timer {
   /** @internal arming order, breaks ties between equal deadlines. */
   sequence = 0;
 
+  /** `gate`, when given, may hold the timer back until host work is done (see HostWorkGate). */
   constructor(
     readonly clock: VirtualClock,
     readonly callback: () => void,
+    readonly gate: HostWorkGate | null = null,
   ) {}
 
   /**

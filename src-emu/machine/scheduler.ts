@@ -10,6 +10,10 @@
  *   mode the host thread sleeps until the next deadline or until `wake()` (device input); in deterministic
  *   mode virtual time jumps to the next deadline.
  * - The run loop yields to the host event loop regularly so I/O (console input, sockets, the UI) is served.
+ * - A timer may wait for host work before it fires (core/timer.ts HostWorkGate: virtio-blk in deterministic
+ *   mode completes a request at a fixed virtual time, whatever the host disk's speed). The round's timer
+ *   pass then stops there, the loop awaits the host with virtual time frozen and finishes the pass before
+ *   any vCPU runs or a stop takes effect, so the run is the same as with an infinitely fast host.
  */
 import type { VirtualClock } from '../core/timer';
 import type { Cpu } from '../cpu/arm64/cpu';
@@ -25,7 +29,7 @@ export interface SchedulerOptions {
   readonly sliceMs?: number;
 }
 
-export type RunState = 'running' | 'idle' | 'stopped' | 'paused';
+export type RunState = 'running' | 'idle' | 'stopped' | 'paused' | 'waiting';
 
 class VcpuSlot {
   power: CpuPower = 'off';
@@ -50,6 +54,10 @@ export class Scheduler {
   currentCpu = 0;
   /** The vCPU inside its quantum, or null between quanta (deterministic time's pending part is 0 then). */
   private runningCpu: Cpu | null = null;
+  /** A round ran and its timers have not all fired yet (the pass may be waiting for host work). */
+  private roundTimersDue = false;
+  /** The round that just ran found no vCPU to run. */
+  private lastRoundIdle = false;
 
   constructor(
     readonly clock: VirtualClock,
@@ -157,29 +165,51 @@ export class Scheduler {
     this.slots[index]!.cpu.requestStop(StopReason.Exit);
   }
 
-  /** Runs quanta until the slice's host time is used, the machine goes idle or stops. */
+  /**
+   * Runs quanta until the slice's host time is used, the machine goes idle or stops, or the timers of the
+   * round wait for host work ('waiting': call again once `clock.hostWork` settled, it carries on there).
+   */
   runSlice(): RunState {
     const sliceEnd = performance.now() + this.sliceMs;
+    let rounds = 0;
     for (;;) {
-      if (this.stopReason !== null) return 'stopped';
-      if (this.paused) return 'paused';
-      const ran = this.runRound();
-      this.clock.runDue();
-      if (this.stopAtRoundEnd !== null) {
-        this.stopReason ??= this.stopAtRoundEnd;
-        this.stopAtRoundEnd = null;
+      if (this.roundTimersDue) {
+        const state = this.endRound();
+        if (state !== null) return state;
+        continue;
       }
       if (this.stopReason !== null) return 'stopped';
       if (this.paused) return 'paused';
-      if (!ran) {
-        if (!this.deterministic) return 'idle';
-        const deadline = this.clock.nextDeadline();
-        if (deadline < 0) return 'idle';
-        this.clock.advanceTo(Math.max(deadline, this.clock.now()));
-        this.clock.runDue();
-      }
-      if (performance.now() >= sliceEnd) return 'running';
+      if (rounds > 0 && performance.now() >= sliceEnd) return 'running';
+      rounds++;
+      this.lastRoundIdle = !this.runRound();
+      this.roundTimersDue = true;
     }
+  }
+
+  /**
+   * After a round: fires due timers and applies stopAfterRound; when no vCPU ran, realtime mode reports
+   * 'idle' and deterministic time jumps to the next deadline (whose timers the next call fires). Null when
+   * the loop goes on; 'waiting' leaves the round open until the host work is done.
+   */
+  private endRound(): RunState | null {
+    this.clock.runDue();
+    if (this.clock.hostWork !== null) return 'waiting';
+    if (this.stopAtRoundEnd !== null) {
+      this.stopReason ??= this.stopAtRoundEnd;
+      this.stopAtRoundEnd = null;
+    }
+    const idle = this.lastRoundIdle && this.stopReason === null && !this.paused;
+    this.lastRoundIdle = false;
+    if (idle && this.deterministic) {
+      const deadline = this.clock.nextDeadline();
+      if (deadline >= 0) {
+        this.clock.advanceTo(Math.max(deadline, this.clock.now()));
+        return null; // roundTimersDue stays set: the timers at the new time fire next
+      }
+    }
+    this.roundTimersDue = false;
+    return idle ? 'idle' : null;
   }
 
   /** One turn for every runnable vCPU; false when none could run. */
@@ -220,11 +250,17 @@ export class Scheduler {
 
   /**
    * Runs until the machine stops, yielding to the event loop between slices and sleeping while idle.
-   * Resolves with the stop reason.
+   * Resolves with the stop reason. Timers waiting for host work (deterministic device I/O) are awaited
+   * with virtual time frozen, and their round is finished before a stop takes effect.
    */
   async run(): Promise<string> {
-    while (this.stopReason === null) {
-      if (this.paused) {
+    for (;;) {
+      const hostWork = this.clock.hostWork;
+      if (hostWork !== null) {
+        await hostWork;
+      } else if (this.stopReason !== null) {
+        return this.stopReason;
+      } else if (this.paused) {
         await this.park();
         continue;
       }
@@ -232,7 +268,6 @@ export class Scheduler {
       if (state === 'idle') await this.sleepUntilDeadline();
       else if (state === 'running') await yieldToHost();
     }
-    return this.stopReason;
   }
 
   private sleepUntilDeadline(): Promise<void> {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RingBackend } from '../core/chardev';
 import { Timer } from '../core/timer';
-import { VirtMachine, type VirtConfig } from '../machine/virt';
+import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
 import { diffSectionViews, type SectionDiff, type SectionView } from './diff';
 import { captureMachineState, machineSections } from './machine-state';
 import { machineConfigRecord } from './machine-config';
@@ -29,6 +29,8 @@ export interface TestMachineOptions {
   readonly initrd?: string;
   readonly append?: string;
   readonly icountShift?: number;
+  /** virtio-blk disks (VirtConfig.drives). */
+  readonly drives?: readonly VirtDrive[];
 }
 
 /** A deterministic machine booting `kernelPath` (seeded DTB, no reboot). */
@@ -47,6 +49,7 @@ export function testMachine(kernelPath: string, options: TestMachineOptions = {}
     seed: new Uint32Array(10),
     clockMode: 'deterministic',
     icountShift: options.icountShift ?? 3,
+    ...(options.drives ? { drives: options.drives } : {}),
   };
   const machine = new VirtMachine(config);
   const record = machineConfigRecord(machine, config, {

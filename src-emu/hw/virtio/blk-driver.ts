@@ -2,6 +2,7 @@
  * Test support: requests built in guest RAM the way Linux's virtio_blk driver builds them
  * (virtblk_add_req: header out, data out or in, status in), on top of the generic guest driver.
  */
+import { VirtualClock } from '../../core/timer';
 import { VirtioBlk } from './blk';
 import type { VirtioBlockBackend } from './blk';
 import { VirtioFeature } from './spec';
@@ -16,16 +17,24 @@ export interface Submitted {
   readonly data: number;
 }
 
+/**
+ * A driven virtio-blk. Its clock is realtime (and stopped) unless `options.clock` says otherwise, so requests
+ * complete when the backend is done; a deterministic clock makes them complete at their deadlines instead.
+ */
 export function blkRig(
   backend: VirtioBlockBackend,
   props: Record<string, unknown> = {},
   options: RigOptions & { features?: number[] } = {},
 ) {
-  const rig = makeRig((init) => {
-    const blk = new VirtioBlk({ ...init, props });
-    blk.attachBackend(backend);
-    return blk;
-  }, options);
+  const clock = options.clock ?? new VirtualClock({ mode: 'realtime', running: false });
+  const rig = makeRig(
+    (init) => {
+      const blk = new VirtioBlk({ ...init, props });
+      blk.attachBackend(backend);
+      return blk;
+    },
+    { ...options, clock },
+  );
   const heap = new GuestHeap(rig.bus);
   const features = negotiate(
     rig,

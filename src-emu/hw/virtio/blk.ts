@@ -3,17 +3,29 @@
  * (src-emu/block's raw or qcow2 images fit `VirtioBlockBackend`).
  *
  * A request is a chain: a 16-byte header (le32 type, le32 reserved, le64 sector) and any data the device
- * reads, then any data it writes and the status byte last. Requests go to the backend as promises and
- * complete in any order; the vCPU loop never waits. Requests under way are tracked by head index and
- * migrated: after a restore they are walked again from guest RAM and re-submitted (reads and writes of
- * the same data are idempotent), as QEMU re-submits its in-flight requests. A reset or restore makes
- * completions of older requests stale: they are dropped, never written to guest memory.
+ * reads, then any data it writes and the status byte last. Requests go to the backend as promises; the vCPU
+ * loop never waits for the host. Requests under way are tracked by head index and migrated: after a restore
+ * they are walked again from guest RAM and re-submitted (reads and writes of the same data are
+ * idempotent), as QEMU re-submits its in-flight requests. A reset or restore makes completions of older
+ * requests stale: they are dropped, never written to guest memory.
+ *
+ * When a request completes depends on the clock's mode:
+ * - realtime: as soon as the backend is done, in whatever order the host finishes them;
+ * - deterministic: at a virtual time fixed when the guest submits it, submission + `deterministicLatencyNs`
+ *   (the first timer pass at or after it: a deadline inside a running quantum is met at the quantum's end,
+ *   like every device timer). The guest's write data is copied at submission and read data reaches guest
+ *   RAM only at completion, so nothing the guest sees depends on host timing. If the host has not finished
+ *   by the deadline, the completion timer's gate holds the machine, virtual time frozen, until it has
+ *   (core/timer.ts HostWorkGate). Requests complete in deadline order, ties in submission order; the
+ *   deadlines are migrated (subsection 'virtio-blk/deadlines'), so a restored machine completes them at the
+ *   same virtual times. A deterministic request moves its data through one host buffer: requests over
+ *   MAX_STAGED_BYTES fail with IOERR (Linux sends at most a few MiB).
  */
 import { boolProp, defineProps, stringProp, u32Prop } from '../../core/object';
 import type { DeviceInit } from '../../core/object';
 import { Timer } from '../../core/timer';
 import { traceEvents } from '../../core/trace';
-import { bool, struct, u32, varArrayOf, vmstate } from '../../core/vmstate';
+import { bool, struct, subsection, u32, varArrayOf, vmstate } from '../../core/vmstate';
 import { gatherReadable, readFromChain, writeToChain } from './chain';
 import type { Chain } from './chain';
 import { VirtioDevice, virtioCommonVmstate } from './device';
@@ -93,6 +105,10 @@ const MAX_RANGE_SECTORS = 0x3fffff;
 const TRANSFER_CHUNK = 1024 * 1024;
 /** Requests taken from the ring at once; the rest wait there until one completes. */
 const MAX_IN_FLIGHT = 64;
+/** Deterministic mode: the largest request whose data is held in one host buffer. */
+export const MAX_STAGED_BYTES = 64 * 1024 * 1024;
+/** A status not known yet (the host work is under way). */
+const PENDING = -1;
 const WRITE_ZEROES_UNMAP = 1;
 /** QEMU's guess for a disk without a partition table: 16 heads, 63 sectors, 2..16383 cylinders. */
 const GEOMETRY_HEADS = 16;
@@ -126,12 +142,25 @@ export const VIRTIO_BLK_PROPS = defineProps({
   }),
   discard: boolProp({ default: true, doc: "offer DISCARD (QEMU's discard property)" }),
   writeZeroes: boolProp({ default: true, doc: "offer WRITE_ZEROES (QEMU's write-zeroes property)" }),
+  deterministicLatencyNs: u32Prop({
+    default: 100_000,
+    min: 1,
+    doc: 'deterministic mode: virtual ns from the submission of a request to its completion',
+  }),
 });
 
 interface Request {
   readonly epoch: number;
   readonly queue: VirtQueue;
   readonly chain: Chain;
+  /** Deterministic mode: the virtual time it completes at; -1 in realtime mode. */
+  readonly deadline: number;
+  /** Deterministic mode: the status once the host work is done, PENDING until then. */
+  status: number;
+  /** Deterministic mode: settles when the host work is done (null when it finished at submission). */
+  work: Promise<void> | null;
+  /** Deterministic mode: data read for the guest, copied into its buffers at completion. */
+  staged: Uint8Array | null;
 }
 
 export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
@@ -143,6 +172,9 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
   /** Heads of requests under way, in submission order (migrated). */
   inFlightHeads: number[] = [];
   inFlightCount = 0;
+  /** Deterministic mode: the completion time of each of inFlightHeads (migrated in a subsection). */
+  inFlightDeadlines: number[] = [];
+  deadlineCount = 0;
 
   private backend: VirtioBlockBackend | null = null;
   private readonly inFlight = new Map<number, Request>();
@@ -152,7 +184,15 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
   private epoch = 0;
   /** Restored requests waiting for the machine to run again (still in flight for a new snapshot). */
   private restartHeads: number[] = [];
+  /** Deterministic mode: the restored requests' completion times, as restartHeads. */
+  private restartDeadlines: number[] = [];
   private readonly restartTimer = new Timer(this.clock, () => this.restartInFlight());
+  /** Deterministic mode: armed for the earliest deadline; held back while its host work is under way. */
+  private readonly completionTimer = new Timer(
+    this.clock,
+    () => this.completeDue(),
+    () => this.hostWorkDue(),
+  );
 
   static override readonly vmstate = vmstate<VirtioBlk>('virtio-blk', {
     version: 1,
@@ -162,9 +202,18 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
       u32('inFlightCount'),
       varArrayOf('inFlightHeads', 'u16', 'inFlightCount'),
     ],
-    preSave: (s) => {
-      s.inFlightHeads = [...s.restartHeads, ...s.inFlight.keys()];
-      s.inFlightCount = s.inFlightHeads.length;
+    // Only deterministic machines have deadlines; a stream without them completes its requests a latency
+    // after the restore.
+    subsections: [
+      subsection('virtio-blk/deadlines', (s) => s.deadlineCount > 0, [
+        u32('deadlineCount'),
+        varArrayOf('inFlightDeadlines', 'i64num', 'deadlineCount'),
+      ]),
+    ],
+    preSave: (s) => s.beforeSave(),
+    preLoad: (s) => {
+      s.deadlineCount = 0;
+      s.inFlightDeadlines = [];
     },
     postLoad: (s) => s.afterLoad(),
   });
@@ -190,6 +239,10 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
 
   protected override onRealize(): void {
     if (this.backend === null) throw this.error('no block backend attached');
+  }
+
+  private get deterministic(): boolean {
+    return this.clock.mode === 'deterministic';
   }
 
   private get readOnly(): boolean {
@@ -246,6 +299,8 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
   }
 
   protected processQueue(queue: VirtQueue): void {
+    // Restored requests go to the host before newer ones, as they went in the run that was saved.
+    if (this.restartHeads.length > 0) this.restartInFlight();
     for (;;) {
       this.throttled = this.inFlight.size >= MAX_IN_FLIGHT;
       if (this.throttled) return;
@@ -270,12 +325,15 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
     this.epoch++;
     this.inFlight.clear();
     this.restartHeads = [];
+    this.restartDeadlines = [];
     this.restartTimer.del();
+    this.completionTimer.del();
   }
 
   // ---- requests --------------------------------------------------------------------------------------
 
-  private startRequest(queue: VirtQueue, chain: Chain): void {
+  /** `deadline`: a restored request's completion time (deterministic mode); by default one latency from now. */
+  private startRequest(queue: VirtQueue, chain: Chain, deadline = -1): void {
     const memory = this.memory!;
     if (chain.readableBytes < HEADER_BYTES) return this.fail(`request ${chain.head} has no complete header`);
     if (chain.writableBytes < 1) return this.fail(`request ${chain.head} has no status byte`);
@@ -284,21 +342,45 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
     const view = new DataView(header.buffer);
     const type = view.getUint32(0, true);
     const sector = view.getUint32(8, true) + view.getUint32(12, true) * 2 ** 32;
-    const request: Request = { epoch: this.epoch, queue, chain };
+    const request: Request = {
+      epoch: this.epoch,
+      queue,
+      chain,
+      deadline: !this.deterministic
+        ? -1
+        : deadline >= 0
+          ? deadline
+          : this.clock.now() + this.props.deterministicLatencyNs,
+      status: PENDING,
+      work: null,
+      staged: null,
+    };
     this.inFlight.set(chain.head, request);
     trace.req(chain.head, type, sector, chain.writableBytes - 1 + chain.readableBytes - HEADER_BYTES);
     const work = this.execute(request, type, sector);
-    if (typeof work === 'number') {
-      this.finish(request, work);
+    const failed = (error: unknown): number => {
+      this.log.guestError(`request ${chain.head} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return VirtioBlkStatus.IOERR;
+    };
+    if (request.deadline < 0) {
+      if (typeof work === 'number') this.finish(request, work);
+      else
+        work.then(
+          () => this.finish(request, VirtioBlkStatus.OK),
+          (error: unknown) => this.finish(request, failed(error)),
+        );
       return;
     }
-    work.then(
-      () => this.finish(request, VirtioBlkStatus.OK),
-      (error: unknown) => {
-        this.log.guestError(`request ${chain.head} failed: ${error instanceof Error ? error.message : String(error)}`);
-        this.finish(request, VirtioBlkStatus.IOERR);
-      },
-    );
+    if (typeof work === 'number') request.status = work;
+    else {
+      request.work = work.then(
+        () => void (request.status = VirtioBlkStatus.OK),
+        (error: unknown) => void (request.status = failed(error)),
+      );
+    }
+    if (!this.completionTimer.pending || request.deadline < this.completionTimer.expiresAt) {
+      this.completionTimer.modNs(request.deadline);
+    }
   }
 
   /** Starts the backend operation; a number is an immediate status, a promise the operation under way. */
@@ -338,6 +420,7 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
 
   /** Disk to guest, a piece at a time; stops quietly once the request is stale. */
   private async readData(request: Request, offset: number, length: number): Promise<void> {
+    if (request.deadline >= 0) return this.readStaged(request, offset, length);
     const buffer = new Uint8Array(Math.min(length, TRANSFER_CHUNK));
     for (let done = 0; done < length; done += buffer.length) {
       const piece = buffer.subarray(0, Math.min(buffer.length, length - done));
@@ -349,8 +432,20 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
     }
   }
 
+  /** Deterministic mode: disk to a host buffer, copied to the guest at completion. */
+  private async readStaged(request: Request, offset: number, length: number): Promise<void> {
+    if (length > MAX_STAGED_BYTES) throw new Error(`${length} bytes are more than ${MAX_STAGED_BYTES} in one request`);
+    const staged = new Uint8Array(length);
+    for (let done = 0; done < length; done += TRANSFER_CHUNK) {
+      await this.backend!.read(offset + done, staged.subarray(done, Math.min(length, done + TRANSFER_CHUNK)));
+      if (!this.current(request)) return;
+    }
+    request.staged = staged;
+  }
+
   /** Guest to disk, a piece at a time; with the write cache off, flushed before it completes. */
   private async writeData(request: Request, offset: number, length: number): Promise<void> {
+    if (request.deadline >= 0) return this.writeGathered(request, offset, length);
     const buffer = new Uint8Array(Math.min(length, TRANSFER_CHUNK));
     for (let done = 0; done < length; done += buffer.length) {
       if (!this.current(request)) return;
@@ -359,6 +454,20 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
         throw new Error('guest buffer left RAM');
       }
       await this.backend!.write(offset + done, piece);
+    }
+    if (!this.writeback) await this.backend!.flush();
+  }
+
+  /** Deterministic mode: the guest's data is copied at submission (now), then written a piece at a time. */
+  private async writeGathered(request: Request, offset: number, length: number): Promise<void> {
+    if (length > MAX_STAGED_BYTES) throw new Error(`${length} bytes are more than ${MAX_STAGED_BYTES} in one request`);
+    const data = new Uint8Array(length);
+    if (readFromChain(this.memory!, request.chain, HEADER_BYTES, data) !== length) {
+      throw new Error('guest buffer left RAM');
+    }
+    for (let done = 0; done < length; done += TRANSFER_CHUNK) {
+      if (!this.current(request)) return;
+      await this.backend!.write(offset + done, data.subarray(done, Math.min(length, done + TRANSFER_CHUNK)));
     }
     if (!this.writeback) await this.backend!.flush();
   }
@@ -418,6 +527,12 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
     trace.complete(request.chain.head, status);
     if (this.broken) return;
     const chain = request.chain;
+    if (request.staged !== null && status === VirtioBlkStatus.OK) {
+      if (writeToChain(this.memory!, chain, 0, request.staged) !== request.staged.length) {
+        this.log.guestError(`request ${chain.head}: its data buffers are no longer in guest RAM`);
+        status = VirtioBlkStatus.IOERR;
+      }
+    }
     if (writeToChain(this.memory!, chain, chain.writableBytes - 1, Uint8Array.of(status)) !== 1) {
       this.fail(`status byte of request ${chain.head} is no longer in guest RAM`);
       return;
@@ -427,7 +542,45 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
     if (this.throttled && this.driverOk) this.processQueue(request.queue);
   }
 
-  // ---- restore -----------------------------------------------------------------------------------
+  // ---- deterministic completion ------------------------------------------------------------------------
+
+  /** The completion timer's gate: the host work of a request due now that is still under way, or null. */
+  private hostWorkDue(): Promise<void> | null {
+    if (this.restartHeads.length > 0) this.restartInFlight();
+    const now = this.clock.now();
+    for (const request of this.inFlight.values()) {
+      if (request.deadline <= now && request.status === PENDING) return request.work;
+    }
+    return null;
+  }
+
+  /** Completes every request whose deadline has come (their host work is done: the gate saw to it). */
+  private completeDue(): void {
+    if (this.restartHeads.length > 0) this.restartInFlight();
+    const now = this.clock.now();
+    for (;;) {
+      let next: Request | null = null;
+      for (const request of this.inFlight.values()) {
+        if (next === null || request.deadline < next.deadline) next = request;
+      }
+      if (next === null) return;
+      if (next.deadline > now || next.status === PENDING) {
+        this.completionTimer.modNs(next.deadline);
+        return;
+      }
+      this.finish(next, next.status);
+    }
+  }
+
+  // ---- save and restore ---------------------------------------------------------------------------
+
+  private beforeSave(): void {
+    const requests = [...this.inFlight.values()];
+    this.inFlightHeads = [...this.restartHeads, ...requests.map((r) => r.chain.head)];
+    this.inFlightCount = this.inFlightHeads.length;
+    this.inFlightDeadlines = this.deterministic ? [...this.restartDeadlines, ...requests.map((r) => r.deadline)] : [];
+    this.deadlineCount = this.inFlightDeadlines.length;
+  }
 
   private afterLoad(): string | void {
     const queue = this.virtio.queues[0];
@@ -435,22 +588,41 @@ export class VirtioBlk extends VirtioDevice<typeof VIRTIO_BLK_PROPS> {
       return `${this.inFlightCount} requests in flight, but the queue has ${queue.inFlight} buffers out`;
     }
     if (new Set(this.inFlightHeads).size !== this.inFlightHeads.length) return 'a request head appears twice';
+    if (this.deadlineCount !== 0 && this.deadlineCount !== this.inFlightCount) {
+      return `${this.deadlineCount} deadlines for ${this.inFlightCount} requests in flight`;
+    }
     this.epoch++;
     this.inFlight.clear();
     this.restartHeads = this.inFlightHeads.slice(0, this.inFlightCount);
-    // Guest RAM may be restored after this section: pick the requests up when the machine runs again.
-    if (this.restartHeads.length > 0) this.restartTimer.modNs(this.clock.now());
-    else this.restartTimer.del();
+    this.restartTimer.del();
+    this.completionTimer.del();
+    this.restartDeadlines = [];
+    if (this.restartHeads.length === 0) return;
+    if (!this.deterministic) {
+      // Guest RAM may be restored after this section: pick the requests up when the machine runs again.
+      this.restartTimer.modNs(this.clock.now());
+      return;
+    }
+    // The timer queue is as it was when the state was saved: the requests go to the host at the first
+    // completion (or when the guest submits more), and complete at their deadlines.
+    const later = this.clock.now() + this.props.deterministicLatencyNs;
+    this.restartDeadlines = this.restartHeads.map((_, i) =>
+      this.deadlineCount > 0 ? this.inFlightDeadlines[i]! : later,
+    );
+    this.completionTimer.modNs(Math.min(...this.restartDeadlines));
   }
 
   private restartInFlight(): void {
     const queue = this.virtio.queues[0];
     const heads = this.restartHeads;
+    const deadlines = this.restartDeadlines;
     this.restartHeads = [];
-    for (const head of heads) {
+    this.restartDeadlines = [];
+    this.restartTimer.del();
+    for (const [i, head] of heads.entries()) {
       const chain = queue.chainAt(head);
       if (chain === null) return;
-      this.startRequest(queue, chain);
+      this.startRequest(queue, chain, deadlines[i] ?? -1);
     }
   }
 }

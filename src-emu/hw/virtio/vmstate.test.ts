@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CharBackend } from '../../core/chardev';
 import { logger } from '../../core/log';
+import { VirtualClock } from '../../core/timer';
 import { describe as describeState, diffStates, loadMachine, saveMachine } from '../../core/vmstate';
 import { VirtioBlk } from './blk';
 import { blkRig } from './blk-driver';
@@ -22,13 +23,17 @@ function pattern(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 17 + seed) & 0xff);
 }
 
-/** A machine like `source` with nothing set up, holding a copy of its RAM. */
-function blankBlkMachine(source: ReturnType<typeof blkRig>, disk: MemoryDisk) {
-  const rig = makeRig((init) => {
-    const blk = new VirtioBlk(init);
-    blk.attachBackend(disk);
-    return blk;
-  });
+/** A machine like `source` (same clock mode) with nothing set up, holding a copy of its RAM. */
+function blankBlkMachine(source: ReturnType<typeof blkRig>, disk: MemoryDisk, props: Record<string, unknown> = {}) {
+  const clock = new VirtualClock({ mode: source.rig.clock.mode, running: false });
+  const rig = makeRig(
+    (init) => {
+      const blk = new VirtioBlk({ ...init, props });
+      blk.attachBackend(disk);
+      return blk;
+    },
+    { clock },
+  );
   rig.ram.ram!.bytes.set(source.rig.ram.ram!.bytes);
   return rig;
 }
