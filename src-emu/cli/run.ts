@@ -12,10 +12,11 @@ import { LineSink, traceRegistry } from '../core/trace';
 import { attachDebugging, DebugSetupError, type DebugOptions } from '../debug/attach';
 import { traceFileSink } from '../debug/trace-file';
 import { BootError } from '../machine/boot';
-import { VirtConfigError, VirtMachine, type VirtDrive } from '../machine/virt';
+import { orderConsolePorts, VirtConfigError, VirtMachine, type VirtConsolePort, type VirtDrive } from '../machine/virt';
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { OutputWatch } from './output-watch';
 import { openDrives, parseDrive } from './drives';
+import { openConsolePorts, parseChardev, parseConsoleDevice, type ConsolePortSpec } from './consoles';
 import { openVmRun, VM_RUN_OPTION, type VmRun } from './vm-snapshots';
 import { machineFromSnapshot } from '../snapshot/machine-config';
 import { describeSnapshotError, SNAPSHOT_RUN_OPTIONS, snapshotRunPlan, snapshotSession } from './snapshot-cli';
@@ -103,8 +104,16 @@ export const RUN_OPTIONS: OptionSpec[] = [
     aliases: ['-device'],
     value: true,
     repeatable: true,
-    help: 'add a device: virtio-rng-device',
+    help: 'add a device: virtio-rng-device, virtconsole,chardev=ID, virtserialport,chardev=ID,name=N',
     valueName: 'DEV',
+  },
+  {
+    name: 'chardev',
+    aliases: ['-chardev'],
+    value: true,
+    repeatable: true,
+    help: 'a virtio console port backend: stdio|null|file,path=P|socket,port=N,server=on,wait=off (with id=ID)',
+    valueName: 'SPEC',
   },
   ...SNAPSHOT_RUN_OPTIONS,
   VM_RUN_OPTION,
@@ -219,7 +228,8 @@ function planRun(args: ParsedRunArgs) {
     icount: intOption(args, 'icount', 0, 10),
     timeoutSeconds,
     drives: (args.options.get('drive') ?? []).map(parseDrive),
-    rng: parseDevices(args.options.get('device') ?? []).rng,
+    ...parseDevices(args.options.get('device') ?? []),
+    chardevs: (args.options.get('chardev') ?? []).map(parseChardev),
     noReboot: args.flags.has('no-reboot'),
   };
 }
@@ -228,14 +238,23 @@ type ParsedRunArgs = ReturnType<typeof parseArgs>;
 type RunPlan = ReturnType<typeof planRun>;
 
 /** `-device` values Orrery's virt can add. */
-function parseDevices(values: readonly string[]): { rng: boolean } {
+function parseDevices(values: readonly string[]): { rng: boolean; consolePorts: ConsolePortSpec[] } {
   let rng = false;
+  const consolePorts: ConsolePortSpec[] = [];
   for (const value of values) {
     const name = value.split(',')[0];
-    if (name === 'virtio-rng-device' || name === 'virtio-rng') rng = true;
-    else throw new UsageError(`-device ${name}: not available (virtio-rng-device; disks come with -drive)`);
+    const port = parseConsoleDevice(value);
+    if (port !== null) {
+      if (port !== 'bus') consolePorts.push(port);
+    } else if (name === 'virtio-rng-device' || name === 'virtio-rng') rng = true;
+    else {
+      throw new UsageError(
+        `-device ${name}: not available (virtio-rng-device, virtio-serial-device, virtconsole, virtserialport; ` +
+          'disks come with -drive)',
+      );
+    }
   }
-  return { rng };
+  return { rng, consolePorts };
 }
 
 async function buildMachine(
@@ -243,8 +262,13 @@ async function buildMachine(
   plan: RunPlan,
   serial: CharBackend,
   drives: VirtDrive[],
+  consoles: VirtConsolePort[],
 ): Promise<VirtMachine> {
-  if (plan.snapshots.restore) return machineFromSnapshot(plan.snapshots.restore, serial, drives);
+  if (plan.snapshots.restore) {
+    // The snapshot's ports keep their roles and names; the command line gives each one its backend.
+    const backends = orderConsolePorts(consoles).map((port) => port.backend);
+    return machineFromSnapshot(plan.snapshots.restore, serial, drives, backends);
+  }
   return new VirtMachine({
     memoryMiB: parseMemory(optionValue(args, 'memory')),
     cpus: intOption(args, 'smp', 1, 8) ?? 1,
@@ -257,6 +281,7 @@ async function buildMachine(
     noReboot: plan.noReboot,
     drives,
     rng: plan.rng,
+    consoles,
   });
 }
 
@@ -279,12 +304,16 @@ async function runParsed(args: ParsedRunArgs, vm: VmRun | null): Promise<number>
   const traceSink = configureDiagnostics(args);
   const cleanups: Array<() => unknown> = [() => traceSink?.close()];
   try {
-    const { backend, interactive } = await serialBackend(optionValue(args, 'serial') ?? 'stdio');
+    const serialSpec = optionValue(args, 'serial') ?? 'stdio';
+    const { backend, interactive } = await serialBackend(serialSpec);
     cleanups.push(() => backend.close());
+    const log = (line: string) => process.stderr.write(`orrery: ${line}\n`);
+    const consoles = await openConsolePorts(plan.chardevs, plan.consolePorts, serialSpec.endsWith('stdio'), log);
+    cleanups.push(() => consoles.close());
     const disks = vm?.drives ?? (await openDrives(plan.drives, args.flags.has('overlay')));
     cleanups.push(() => disks.close());
     const watch = new OutputWatch(optionValue(args, 'exit-on'));
-    const machine = await buildMachine(args, plan, watch.wrap(backend), disks.drives);
+    const machine = await buildMachine(args, plan, watch.wrap(backend), disks.drives, consoles.ports);
     traceRegistry.attachClock(machine.clock);
     watch.onMatch = () => machine.stop('exit-on');
     const session = await snapshotSession(

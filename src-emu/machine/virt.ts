@@ -21,6 +21,7 @@ import { Pl031 } from '../hw/rtc/pl031';
 import { Hpet } from '../hw/timer/hpet/hpet';
 import { createVirtioMmioTransports, nextFreeTransport, plugVirtioDevice } from '../hw/virtio/transports';
 import { VirtioBlk, type VirtioBlockBackend } from '../hw/virtio/blk';
+import { MAX_CONSOLE_PORTS, VirtioConsole } from '../hw/virtio/console';
 import { VirtioRng } from '../hw/virtio/rng';
 import type { VirtioMmio } from '../hw/virtio/mmio';
 import { planBoot, type BootPlan } from './boot';
@@ -61,6 +62,19 @@ export interface VirtConfig {
   readonly drives?: readonly VirtDrive[];
   /** A virtio-rng device (host cryptographic random). */
   readonly rng?: boolean;
+  /**
+   * A virtio-console device (QEMU's virtio-serial-device) with these ports, plugged after the disks. Console
+   * ports (virtconsole) come first and become hvc0, hvc1...; named ports (virtserialport) follow them.
+   */
+  readonly consoles?: readonly VirtConsolePort[];
+}
+
+export interface VirtConsolePort {
+  readonly backend: CharBackend;
+  /** The name the guest reads (PORT_NAME, /sys/class/virtio-ports/.../name), e.g. 'org.qemu.guest_agent.0'. */
+  readonly name?: string;
+  /** false: a plain serial port (virtserialport) instead of a console (virtconsole, the default). */
+  readonly console?: boolean;
 }
 
 export interface VirtDrive {
@@ -82,6 +96,20 @@ function validate(config: VirtConfig): void {
   if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 8) {
     throw new VirtConfigError(`the virt board takes 1 to 8 CPUs (GICv2), not ${config.cpus}`);
   }
+  const ports = config.consoles ?? [];
+  if (ports.length > MAX_CONSOLE_PORTS) {
+    throw new VirtConfigError(`a virtio-console device has at most ${MAX_CONSOLE_PORTS} ports, not ${ports.length}`);
+  }
+  for (const port of ports) {
+    if (port.name !== undefined && !/^[^,]+$/.test(port.name)) {
+      throw new VirtConfigError(`virtio-console port name '${port.name}' must be non-empty without commas`);
+    }
+  }
+}
+
+/** Console ports first (the device's first `consoles` ports are consoles), each group in the given order. */
+export function orderConsolePorts(ports: readonly VirtConsolePort[]): VirtConsolePort[] {
+  return [...ports.filter((p) => p.console !== false), ...ports.filter((p) => p.console === false)];
 }
 
 export class VirtMachine implements PsciHost {
@@ -98,6 +126,8 @@ export class VirtMachine implements PsciHost {
   readonly rtc: Pl031;
   readonly hpet: Hpet;
   readonly virtio: VirtioMmio[];
+  /** The virtio-console device, when the config asked for console ports. */
+  readonly virtioConsole: VirtioConsole | null = null;
   readonly bootPlan: BootPlan;
   readonly dtb: Uint8Array;
   private readonly config: VirtConfig;
@@ -175,6 +205,9 @@ export class VirtMachine implements PsciHost {
       const props = { readOnly: drive.readOnly ?? false, ...(drive.serial ? { serial: drive.serial } : {}) };
       plugVirtioDevice(this.freeVirtioSlot(), VirtioBlk, `virtio-blk${i}`, props).attachBackend(drive.backend);
     });
+    if (config.consoles !== undefined && config.consoles.length > 0) {
+      this.virtioConsole = this.plugConsole(config.consoles);
+    }
     if (config.rng) plugVirtioDevice(this.freeVirtioSlot(), VirtioRng, 'virtio-rng');
 
     for (const device of this.root.children()) device.realize();
@@ -194,6 +227,18 @@ export class VirtMachine implements PsciHost {
 
   private addDevice<D extends Device>(device: D): D {
     this.root.addChild(device);
+    return device;
+  }
+
+  /** A virtio-serial-device with QEMU's default of 31 possible ports (so the guest uses MULTIPORT). */
+  private plugConsole(given: readonly VirtConsolePort[]): VirtioConsole {
+    const ports = orderConsolePorts(given);
+    const device = plugVirtioDevice(this.freeVirtioSlot(), VirtioConsole, 'virtio-serial', {
+      ports: ports.length,
+      consoles: ports.filter((p) => p.console !== false).length,
+      names: ports.map((p) => p.name ?? '').join(','),
+    });
+    ports.forEach((port, i) => device.ports[i]!.connect(port.backend));
     return device;
   }
 

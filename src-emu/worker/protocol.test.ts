@@ -43,6 +43,22 @@ describe('worker protocol validation', () => {
     expect(parseCommand({ type: 'query', id: 1, kind: 'registers' }).success).toBe(false);
   });
 
+  it('names the console of console messages, the serial one by default', () => {
+    const input = parseCommand({ type: 'console-input', bytes: new Uint8Array([104]) });
+    expect(input.success && input.data.type === 'console-input' && input.data.console).toBe('serial0');
+    const hvc = parseCommand({ type: 'console-ack', console: 'hvc1', count: 5 });
+    expect(hvc.success && hvc.data).toEqual({ type: 'console-ack', console: 'hvc1', count: 5 });
+    expect(parseCommand({ type: 'console-break' }).success).toBe(true);
+    expect(parseCommand({ type: 'console-break', console: 'ttyS0' }).success).toBe(false);
+    expect(parseCommand({ type: 'console-input', console: '../x', bytes: new Uint8Array(1) }).success).toBe(false);
+    const withConsoles = parseCommand(start({ memoryMiB: 64, cpus: 1, boot: { kind: 'demo' }, consoles: 2 }));
+    expect(withConsoles.success && withConsoles.data.type === 'start' && withConsoles.data.config.consoles).toBe(2);
+    expect(parseCommand(start({ memoryMiB: 64, cpus: 1, boot: { kind: 'demo' }, consoles: 5 })).success).toBe(false);
+    const output = parseReport({ type: 'console-output', console: 'hvc0', bytes: new Uint8Array([1]) });
+    expect(output.success && output.data.type === 'console-output' && output.data.console).toBe('hvc0');
+    expect(parseReport({ type: 'console-consumed', console: 'hvc', total: 1 }).success).toBe(false);
+  });
+
   it('validates the inspector, step and trace requests', () => {
     const query = (q: object) => parseCommand({ type: 'query', id: 1, query: q });
     const memory = query({ kind: 'memory', space: 'virtual', address: 'ffff000040000000', length: 4096 });

@@ -8,6 +8,8 @@
  *   main answers with `console-ack` once it has taken a chunk.
  * - input: main sends `console-input` chunks; the worker reports `console-consumed` (the running total of
  *   input bytes the guest's UART has taken), so main releases more only as the guest reads.
+ * Each of these names its console ('serial0' for the PL011, 'hvc0'... for virtio console ports); without
+ * one it is the serial console.
  */
 import { z } from 'zod';
 import {
@@ -17,6 +19,7 @@ import {
   TracePatternSchema,
 } from '../../src-shared/api/inspector';
 import { SnapshotProgressSchema, SnapshotRequestSchema, SnapshotResultSchema } from '../../src-shared/api/snapshots';
+import { CONSOLE_ID, MAX_VIRTIO_CONSOLES, SERIAL_CONSOLE } from '../../src-shared/api/vm-config';
 
 export type {
   CpuRegisters,
@@ -28,7 +31,10 @@ export type {
   StepResult,
 } from '../../src-shared/api/inspector';
 
-export const WORKER_PROTOCOL_VERSION = 3;
+export const WORKER_PROTOCOL_VERSION = 4;
+
+/** Which console a console message is about; the serial console when absent. */
+export const ConsoleIdSchema = z.string().regex(CONSOLE_ID).default(SERIAL_CONSOLE);
 
 /** What a request (query, step, trace configuration) answers with. */
 export const WorkerAnswerSchema = z.union([
@@ -69,6 +75,8 @@ export const WorkerMachineConfigSchema = z.object({
   boot: WorkerBootSchema,
   /** Without a folder the machine has no disks and no snapshots. */
   folder: WorkerFolderSchema.optional(),
+  /** Virtio console ports (hvc0, hvc1...) on a virtio-serial-device; none when absent. */
+  consoles: z.number().int().min(0).max(MAX_VIRTIO_CONSOLES).optional(),
   /** Output bytes that may be in flight before main acknowledges them. */
   consoleWindow: z
     .number()
@@ -95,8 +103,14 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reset') }),
   /** Stop the machine now (the virt board has no ACPI power button a guest could be asked through). */
   z.object({ type: z.literal('power-off') }),
-  z.object({ type: z.literal('console-input'), bytes: bytes.refine((b) => b.length <= MAX_INPUT_CHUNK) }),
-  z.object({ type: z.literal('console-ack'), count: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('console-input'),
+    console: ConsoleIdSchema,
+    bytes: bytes.refine((b) => b.length <= MAX_INPUT_CHUNK),
+  }),
+  z.object({ type: z.literal('console-ack'), console: ConsoleIdSchema, count: z.number().int().nonnegative() }),
+  /** A break condition on the console's line (the PL011 reads it as a break; SysRq on Linux). */
+  z.object({ type: z.literal('console-break'), console: ConsoleIdSchema }),
   /** A read-only inspector query; answered by query-result or query-error with the same id. */
   z.object({ type: z.literal('query'), id: z.number().int().nonnegative(), query: InspectorQuerySchema }),
   /** Executes one instruction on a vCPU of the paused machine (answered like a query). */
@@ -118,9 +132,9 @@ export type MachineState = z.infer<typeof MachineStateSchema>;
 /** worker -> main */
 export const WorkerReportSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: MachineStateSchema, reason: z.string().optional() }),
-  z.object({ type: z.literal('console-output'), bytes }),
-  /** Running total of console input bytes the guest has taken. */
-  z.object({ type: z.literal('console-consumed'), total: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('console-output'), console: ConsoleIdSchema, bytes }),
+  /** Running total of the console's input bytes the guest has taken. */
+  z.object({ type: z.literal('console-consumed'), console: ConsoleIdSchema, total: z.number().int().nonnegative() }),
   z.object({ type: z.literal('query-result'), id: z.number().int(), result: WorkerAnswerSchema }),
   z.object({ type: z.literal('query-error'), id: z.number().int(), error: z.string() }),
   /** Where the snapshot operation under way is. */

@@ -1,11 +1,10 @@
 /**
  * Runs one machine on behalf of the app: builds it from a validated start command, drives its power state
- * and carries its serial console over the protocol (protocol.ts). Independent of worker_threads so it can be
+ * and carries its consoles (serial and virtio console ports) over the protocol (protocol.ts). Independent of worker_threads so it can be
  * driven by any message port; main.ts connects it to the worker's parentPort.
  */
 import { readFile } from 'node:fs/promises';
-import { BridgeBackend } from '../core/chardev';
-import { VirtMachine } from '../machine/virt';
+import { orderConsolePorts, VirtMachine } from '../machine/virt';
 import { DEMO_GUEST } from '../cli/run';
 import { Debugger } from '../debug/debugger';
 import { machineConfigRecord, machineFromSnapshot } from '../snapshot/machine-config';
@@ -19,9 +18,7 @@ import type { MachineConfig, MachineState, WorkerAnswer, WorkerReport } from './
 import { parseCommand } from './protocol';
 import { hex64 } from './guest-views';
 import { TraceFeed } from './trace-feed';
-
-/** How often pending console input is checked for what the guest has taken meanwhile. */
-const CONSUMED_POLL_MS = 20;
+import { ConsoleChannels } from './console-channels';
 
 /** Stop reasons this runner asks the machine for. */
 const STOP_POWER_OFF = 'power-off';
@@ -34,7 +31,7 @@ export class VmRunner {
   /** Pause, single-step and resume: the machine parks at an instruction boundary with virtual time frozen. */
   private debugger: Debugger | null = null;
   private trace: TraceFeed | null = null;
-  private serial: BridgeBackend | null = null;
+  private consoles: ConsoleChannels | null = null;
   /** The VM folder's snapshot store and the disks it opened; closed (flushed) before the machine reports that it stopped. */
   private store: SnapshotStore | null = null;
   private drives: StoreDrives | null = null;
@@ -43,9 +40,6 @@ export class VmRunner {
   /** Snapshot operations run one at a time, and the store closes only after the last one. */
   private snapshotWork: Promise<void> = Promise.resolve();
   private current: MachineState = 'starting';
-  private inputReceived = 0;
-  private consumedReported = 0;
-  private consumedPoll: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly post: PostReport) {}
 
@@ -73,9 +67,13 @@ export class VmRunner {
       case 'power-off':
         return this.powerOff();
       case 'console-input':
-        return this.consoleInput(command.bytes);
+        this.consoles?.input(command.console, command.bytes);
+        return;
       case 'console-ack':
-        this.serial?.ack(command.count);
+        this.consoles?.ack(command.console, command.count);
+        return;
+      case 'console-break':
+        this.consoles?.sendBreak(command.console);
         return;
       case 'query':
         return this.answer(command.id, (machine) => inspect(machine, command.query, { trace: this.trace! }));
@@ -99,11 +97,8 @@ export class VmRunner {
       return;
     }
     try {
-      this.serial = new BridgeBackend({
-        send: (bytes) => this.post({ type: 'console-output', bytes }),
-        window: config.consoleWindow,
-      });
-      this.machine = await this.buildMachine(config, this.serial);
+      this.consoles = new ConsoleChannels(this.post, config.consoles ?? 0, config.consoleWindow);
+      this.machine = await this.buildMachine(config, this.consoles);
       this.debugger = new Debugger(this.machine);
       this.trace = new TraceFeed(this.machine.clock);
     } catch (error) {
@@ -114,7 +109,7 @@ export class VmRunner {
     else await this.closeDrives(); // powered off while the images loaded
   }
 
-  private async buildMachine(config: MachineConfig, serial: BridgeBackend): Promise<VirtMachine> {
+  private async buildMachine(config: MachineConfig, consoles: ConsoleChannels): Promise<VirtMachine> {
     let resume: string | null = null;
     if (config.folder !== undefined) {
       this.store = await withContext("cannot open the VM's disks and snapshots", () =>
@@ -126,9 +121,18 @@ export class VmRunner {
     }
     const readOnly = new Set(config.folder?.readOnlyDisks ?? []);
     const drives = (this.drives?.drives ?? []).map((d) => ({ ...d, readOnly: readOnly.has(d.serial ?? '') }));
+    const serial = consoles.serial;
+    const virtioPorts = consoles.virtioPorts;
     if (resume !== null) {
       this.record = (await readMetadataOnly(resume)).machine;
-      return machineFromSnapshot(resume, serial, drives);
+      if (this.record.consoles.length !== virtioPorts.length) {
+        throw new Error(
+          `the snapshot to resume has ${this.record.consoles.length} virtio console(s) and the VM now has ` +
+            `${virtioPorts.length}: set that number back in its settings, or restore another snapshot`,
+        );
+      }
+      const backends = orderConsolePorts(virtioPorts).map((port) => port.backend);
+      return machineFromSnapshot(resume, serial, drives, backends);
     }
     const boot = config.boot;
     const kernelPath = boot.kind === 'demo' ? DEMO_GUEST : boot.kernel;
@@ -144,6 +148,7 @@ export class VmRunner {
       ...(boot.kind === 'kernel' && boot.append ? { append: boot.append } : {}),
       serial,
       drives,
+      consoles: virtioPorts,
     };
     const machine = new VirtMachine(virtConfig);
     this.record = machineConfigRecord(machine, virtConfig, {
@@ -271,31 +276,6 @@ export class VmRunner {
     else if (this.current === 'starting') this.setState('stopped', 'powered off');
   }
 
-  private consoleInput(bytes: Uint8Array): void {
-    if (this.serial === null) return;
-    this.inputReceived += bytes.length;
-    this.serial.receive(bytes);
-    this.reportConsumed();
-  }
-
-  /** Reports what the guest took; polls while some input still waits for the guest to read it. */
-  private reportConsumed(): void {
-    const serial = this.serial;
-    if (serial === null) return;
-    const consumed = this.inputReceived - serial.bufferedInput;
-    if (consumed > this.consumedReported) {
-      this.consumedReported = consumed;
-      this.post({ type: 'console-consumed', total: consumed });
-    }
-    const waiting = consumed < this.inputReceived && this.current !== 'stopped' && this.current !== 'crashed';
-    if (waiting && this.consumedPoll === null) {
-      this.consumedPoll = setInterval(() => this.reportConsumed(), CONSUMED_POLL_MS);
-    } else if (!waiting && this.consumedPoll !== null) {
-      clearInterval(this.consumedPoll);
-      this.consumedPoll = null;
-    }
-  }
-
   /** Runs a request against the machine and reports its answer or its error under `id`. */
   private answer(id: number, produce: (machine: VirtMachine) => WorkerAnswer): void {
     if (this.machine === null) {
@@ -313,8 +293,7 @@ export class VmRunner {
     this.current = state;
     if (state === 'stopped' || state === 'crashed') {
       this.trace?.close();
-      this.serial?.flush();
-      this.reportConsumed();
+      this.consoles?.end();
     }
     this.post({ type: 'state', state, ...(reason === undefined ? {} : { reason }) });
   }

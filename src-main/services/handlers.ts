@@ -3,10 +3,11 @@
  *
  * Each client connection (the Electron window, a browser tab's WebSocket) gets a session: its own handlers,
  * an event sink, and the set of consoles it is attached to. State events reach every session; console output
- * reaches the sessions attached to that VM.
+ * reaches the sessions attached to that console of that VM.
  */
 import type { ApiHandlers, EventSink, VmStatus, VmSummary } from '../../src-shared/api/contract';
 import { base64ToBytes, bytesToBase64 } from '../../src-shared/api/bytes';
+import { SERIAL_CONSOLE } from '../../src-shared/api/vm-config';
 import type { SnapshotListing, SnapshotResult } from '../../src-shared/api/snapshots';
 import type { LibraryStore } from '../store/library-store';
 import { GUEST_CATALOG, prepareGuest } from '../guests/guest-catalog';
@@ -58,13 +59,16 @@ function listingOf(result: SnapshotResult): SnapshotListing {
 
 export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
   const { store, host } = ctx;
+  /** Attached consoles as `vmId/console`. */
   const attached = new Set<string>();
+  const key = (id: string, console = SERIAL_CONSOLE): string => `${id}/${console}`;
   const unsubscribe = [
     host.onState((id, status) => emit('vm.state', { id, status: toStatus(status) })),
     host.onSnapshotProgress((id, progress) => emit('snapshot.progress', { id, progress })),
     host.onConsole((chunk) => {
-      if (attached.has(chunk.id)) {
-        emit('console.output', { id: chunk.id, offset: chunk.offset, data: bytesToBase64(chunk.bytes) });
+      if (attached.has(key(chunk.id, chunk.console))) {
+        const data = bytesToBase64(chunk.bytes);
+        emit('console.output', { id: chunk.id, console: chunk.console, offset: chunk.offset, data });
       }
     }),
   ];
@@ -119,21 +123,25 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
     'guests.catalog': async () => [...GUEST_CATALOG],
     'guests.prepare': async (guest) =>
       prepareGuest(guest, { cacheDir: ctx.guestCacheDir, onProgress: (progress) => emit('guest.progress', progress) }),
-    'console.attach': async (id) => {
-      attached.add(id);
-      const snapshot = host.consoleSnapshot(id);
+    'console.attach': async (id, console) => {
+      attached.add(key(id, console));
+      const snapshot = host.consoleSnapshot(id, console);
       return { start: snapshot.start, end: snapshot.end, data: bytesToBase64(snapshot.bytes) };
     },
-    'console.detach': async (id) => {
-      attached.delete(id);
+    'console.detach': async (id, console) => {
+      attached.delete(key(id, console));
       return null;
     },
-    'console.input': async (id, data) => {
-      await host.consoleInput(id, base64ToBytes(data));
+    'console.input': async (id, data, console) => {
+      await host.consoleInput(id, base64ToBytes(data), console);
       return null;
     },
-    'console.clear': async (id) => {
-      host.clearConsole(id);
+    'console.clear': async (id, console) => {
+      host.clearConsole(id, console);
+      return null;
+    },
+    'console.break': async (id, console) => {
+      host.consoleBreak(id, console);
       return null;
     },
     'dialog.openFile': async (options) => {

@@ -1,5 +1,5 @@
 /**
- * A VM's console transcript on disk (console.log in its folder), bounded: when the file would grow past
+ * A VM's console transcript on disk (console.log in its folder, console-hvc0.log for a virtio console), bounded: when the file would grow past
  * `maxBytes` it is renamed to console.log.1 (replacing the previous one) and a new file is started.
  * Writes are queued so chunks land in order; a failing disk never stops the VM, it only ends the log.
  */
@@ -7,6 +7,11 @@ import { appendFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CONSOLE_LOG_FILE = 'console.log';
+
+/** The transcript file of a console: console.log for the serial one, console-hvc0.log... for the others. */
+export function consoleLogFile(console: string): string {
+  return console === 'serial0' ? CONSOLE_LOG_FILE : `console-${console}.log`;
+}
 
 export class ConsoleLog {
   private size: number | null = null;
@@ -17,9 +22,10 @@ export class ConsoleLog {
   constructor(
     folder: string,
     private readonly maxBytes: number,
+    file = CONSOLE_LOG_FILE,
   ) {
     if (maxBytes <= 0) throw new Error(`ConsoleLog: bad size limit ${maxBytes}`);
-    this.path = join(folder, CONSOLE_LOG_FILE);
+    this.path = join(folder, file);
   }
 
   /** Why logging stopped, if it did. */

@@ -3,8 +3,11 @@
  *
  * - A worker that crashes, throws or exits unexpectedly marks only its own VM crashed, with the reason;
  *   the other VMs keep running.
- * - Console output is kept here in a bounded scrollback per VM (it survives renderer reloads and view
- *   switches, and the VM's stop), appended to console.log in the VM's folder, and passed to listeners.
+ * - A VM has consoles: 'serial0' (the PL011) and, when its config asks, virtio console ports 'hvc0'...
+ *   Every console method takes the console's id and defaults to the serial console.
+ * - Console output is kept here in a bounded scrollback per console (it survives renderer reloads and view
+ *   switches, and the VM's stop), appended to console.log (console-hvc0.log...) in the VM's folder, and
+ *   passed to listeners.
  * - Console input is forwarded in chunks; `consoleInput` resolves once the guest has taken the bytes, so a
  *   caller that awaits each chunk is throttled by the guest's own reading (a paste never floods it).
  */
@@ -23,8 +26,9 @@ import { MAX_INPUT_CHUNK, parseReport, WORKER_PROTOCOL_VERSION } from '../../src
 import type { SnapshotProgress, SnapshotRequest, SnapshotResult } from '../../src-shared/api/snapshots';
 import { carryOut } from '../../src-emu/snapshot/store/requests';
 import { releaseAbandonedStore, SnapshotStore } from '../../src-emu/snapshot/store/store';
+import { consoleIds, SERIAL_CONSOLE } from '../../src-shared/api/vm-config';
 import { ByteRing } from './byte-ring';
-import { ConsoleLog } from './console-log';
+import { ConsoleLog, consoleLogFile } from './console-log';
 
 export type VmRunState = 'stopped' | 'starting' | 'running' | 'paused' | 'crashed';
 
@@ -35,6 +39,8 @@ export interface VmStatus {
 
 export interface ConsoleChunk {
   readonly id: string;
+  /** Which console of the VM: 'serial0', 'hvc0'... */
+  readonly console: string;
   /** Stream position of the chunk's first byte (positions count from the first byte since the app started). */
   readonly offset: number;
   readonly bytes: Uint8Array;
@@ -66,20 +72,27 @@ interface InputWaiter {
   readonly reject: (error: Error) => void;
 }
 
-/** Everything main keeps about one VM that has run since the app started. */
-class VmRuntime {
-  worker: Worker | null = null;
-  status: VmStatus = { state: 'stopped' };
+/** One console of a VM: its scrollback, transcript and input accounting. */
+class ConsoleState {
   inputSent = 0;
   inputConsumed = 0;
   inputWaiters: InputWaiter[] = [];
-  nextQueryId = 1;
-  readonly queries = new Map<number, { resolve: (r: WorkerAnswer) => void; reject: (e: Error) => void }>();
 
   constructor(
     readonly scrollback: ByteRing,
     readonly log: ConsoleLog,
   ) {}
+}
+
+/** Everything main keeps about one VM that has run since the app started. */
+class VmRuntime {
+  worker: Worker | null = null;
+  status: VmStatus = { state: 'stopped' };
+  /** The consoles the current (or last) machine has. */
+  consoleIds: readonly string[] = [SERIAL_CONSOLE];
+  readonly consoles = new Map<string, ConsoleState>();
+  nextQueryId = 1;
+  readonly queries = new Map<number, { resolve: (r: WorkerAnswer) => void; reject: (e: Error) => void }>();
 }
 
 export class VmHostError extends Error {
@@ -135,7 +148,11 @@ export class VmHost {
     if (this.isActive(id)) throw new VmHostError(`VM '${id}' is already ${this.status(id).state}`);
     const config = await this.options.store.read(id);
     const runtime = this.runtimeFor(id);
-    runtime.inputSent = runtime.inputConsumed = 0;
+    runtime.consoleIds = consoleIds(config.consoles);
+    for (const console of runtime.consoleIds) {
+      const state = this.consoleFor(id, runtime, console);
+      state.inputSent = state.inputConsumed = 0;
+    }
     const worker = new Worker(this.options.workerPath, { name: `orrery-vm-${id}` });
     runtime.worker = worker;
     this.setStatus(id, runtime, { state: 'starting' });
@@ -153,6 +170,7 @@ export class VmHost {
           dir: this.options.store.vmDir(id),
           readOnlyDisks: (config.disks ?? []).filter((d) => d.readOnly).map((d) => d.name),
         },
+        ...(config.consoles ? { consoles: config.consoles } : {}),
       },
     });
     void this.options.store.write({ ...config, lastUsedAt: new Date().toISOString() }).catch(() => undefined);
@@ -195,27 +213,43 @@ export class VmHost {
   }
 
   /** Sends console input; resolves when the guest has taken all of it. */
-  async consoleInput(id: string, bytes: Uint8Array): Promise<void> {
+  async consoleInput(id: string, bytes: Uint8Array, console = SERIAL_CONSOLE): Promise<void> {
     const runtime = this.active(id, ['running', 'paused']);
+    const state = this.machineConsole(id, runtime, console);
     if (bytes.length === 0) return;
     for (let at = 0; at < bytes.length; at += MAX_INPUT_CHUNK) {
-      this.send(runtime, { type: 'console-input', bytes: bytes.slice(at, at + MAX_INPUT_CHUNK) });
+      this.send(runtime, { type: 'console-input', console, bytes: bytes.slice(at, at + MAX_INPUT_CHUNK) });
     }
-    runtime.inputSent += bytes.length;
-    const total = runtime.inputSent;
-    await new Promise<void>((resolve, reject) => runtime.inputWaiters.push({ total, resolve, reject }));
+    state.inputSent += bytes.length;
+    const total = state.inputSent;
+    await new Promise<void>((resolve, reject) => state.inputWaiters.push({ total, resolve, reject }));
   }
 
-  /** The scrollback held for a VM (empty for one that has not run since the app started). */
-  consoleSnapshot(id: string): ConsoleSnapshot {
-    const ring = this.runtimes.get(id)?.scrollback;
+  /**
+   * A break condition on a console's line ("send break"): the PL011 reads it as a break character, which
+   * Linux takes as the start of a SysRq sequence (the next key within 5 s is the SysRq command).
+   */
+  consoleBreak(id: string, console = SERIAL_CONSOLE): void {
+    const runtime = this.active(id, ['running', 'paused']);
+    this.machineConsole(id, runtime, console);
+    this.send(runtime, { type: 'console-break', console });
+  }
+
+  /** The consoles of the VM's current or last machine (just the serial one for a VM that has not run). */
+  consoleIds(id: string): readonly string[] {
+    return this.runtimes.get(id)?.consoleIds ?? [SERIAL_CONSOLE];
+  }
+
+  /** The scrollback held for a console (empty for one that has not run since the app started). */
+  consoleSnapshot(id: string, console = SERIAL_CONSOLE): ConsoleSnapshot {
+    const ring = this.runtimes.get(id)?.consoles.get(console)?.scrollback;
     if (!ring) return { start: 0, end: 0, bytes: new Uint8Array(0) };
     return { start: ring.start, end: ring.end, bytes: ring.contents() };
   }
 
-  /** Forgets a VM's scrollback (the user cleared the console). */
-  clearConsole(id: string): void {
-    this.runtimes.get(id)?.scrollback.clear();
+  /** Forgets a console's scrollback (the user cleared the console). */
+  clearConsole(id: string, console = SERIAL_CONSOLE): void {
+    this.runtimes.get(id)?.consoles.get(console)?.scrollback.clear();
   }
 
   /** Drops everything kept for a stopped VM (it was deleted): a new VM with the same id starts afresh. */
@@ -307,9 +341,10 @@ export class VmHost {
     await Promise.all([...this.runtimes.keys()].map((id) => this.forceStop(id)));
   }
 
-  /** Waits until the VM's console log has everything written so far (tests, shutdown). */
+  /** Waits until the VM's console logs have everything written so far (tests, shutdown). */
   async consoleLogFlushed(id: string): Promise<void> {
-    await this.runtimes.get(id)?.log.flushed();
+    const consoles = this.runtimes.get(id)?.consoles.values() ?? [];
+    await Promise.all([...consoles].map((state) => state.log.flushed()));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
@@ -317,13 +352,28 @@ export class VmHost {
   private runtimeFor(id: string): VmRuntime {
     let runtime = this.runtimes.get(id);
     if (!runtime) {
-      runtime = new VmRuntime(
-        new ByteRing(this.scrollbackBytes),
-        new ConsoleLog(this.options.store.vmDir(id), this.consoleLogBytes),
-      );
+      runtime = new VmRuntime();
       this.runtimes.set(id, runtime);
     }
     return runtime;
+  }
+
+  private consoleFor(id: string, runtime: VmRuntime, console: string): ConsoleState {
+    let state = runtime.consoles.get(console);
+    if (!state) {
+      const log = new ConsoleLog(this.options.store.vmDir(id), this.consoleLogBytes, consoleLogFile(console));
+      state = new ConsoleState(new ByteRing(this.scrollbackBytes), log);
+      runtime.consoles.set(console, state);
+    }
+    return state;
+  }
+
+  /** A console of the running machine; one it does not have is refused before the worker hears of it. */
+  private machineConsole(id: string, runtime: VmRuntime, console: string): ConsoleState {
+    if (!runtime.consoleIds.includes(console)) {
+      throw new VmHostError(`VM '${id}' has no console '${console}' (it has ${runtime.consoleIds.join(', ')})`);
+    }
+    return this.consoleFor(id, runtime, console);
   }
 
   private active(id: string, states: readonly VmRunState[]): VmRuntime {
@@ -353,17 +403,21 @@ export class VmHost {
   private handleReport(id: string, runtime: VmRuntime, report: WorkerReport): void {
     switch (report.type) {
       case 'console-output': {
-        const offset = runtime.scrollback.end;
-        runtime.scrollback.append(report.bytes);
-        runtime.log.append(report.bytes);
-        this.send(runtime, { type: 'console-ack', count: report.bytes.length });
-        for (const listener of this.consoleListeners) listener({ id, offset, bytes: report.bytes });
+        const console = report.console;
+        const state = this.consoleFor(id, runtime, console);
+        const offset = state.scrollback.end;
+        state.scrollback.append(report.bytes);
+        state.log.append(report.bytes);
+        this.send(runtime, { type: 'console-ack', console, count: report.bytes.length });
+        for (const listener of this.consoleListeners) listener({ id, console, offset, bytes: report.bytes });
         return;
       }
-      case 'console-consumed':
-        runtime.inputConsumed = report.total;
-        runtime.inputWaiters = runtime.inputWaiters.filter((w) => (w.total <= report.total ? w.resolve() : true));
+      case 'console-consumed': {
+        const state = this.consoleFor(id, runtime, report.console);
+        state.inputConsumed = report.total;
+        state.inputWaiters = state.inputWaiters.filter((w) => (w.total <= report.total ? w.resolve() : true));
         return;
+      }
       case 'state':
         if (report.state === 'stopped' || report.state === 'crashed') {
           const status = { state: report.state, ...(report.reason ? { reason: report.reason } : {}) };
@@ -421,8 +475,10 @@ export class VmHost {
   private detachWorker(id: string, runtime: VmRuntime, status: VmStatus): void {
     runtime.worker = null;
     const gone = new VmHostError(`VM '${id}' ${status.state === 'crashed' ? 'crashed' : 'stopped'}`);
-    for (const waiter of runtime.inputWaiters) waiter.reject(gone);
-    runtime.inputWaiters = [];
+    for (const state of runtime.consoles.values()) {
+      for (const waiter of state.inputWaiters) waiter.reject(gone);
+      state.inputWaiters = [];
+    }
     for (const query of runtime.queries.values()) query.reject(gone);
     runtime.queries.clear();
     this.setStatus(id, runtime, status);

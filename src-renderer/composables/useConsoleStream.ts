@@ -1,5 +1,5 @@
 /**
- * A VM's serial console as a stream the UI can show: attaching replays the scrollback main keeps (so a
+ * One console of a VM (its serial port, or a virtio console port such as hvc0) as a stream the UI can show: attaching replays the scrollback main keeps (so a
  * reload or a view switch loses nothing), then live chunks follow, lined up by stream position so nothing
  * is shown twice or skipped. Input is queued and sent one chunk at a time; each chunk waits until the guest
  * has taken the previous one, so a large paste is paced by the guest's own reading.
@@ -7,13 +7,14 @@
 import { onBeforeUnmount, ref } from 'vue';
 import { CONSOLE_INPUT_CHUNK } from '../../src-shared/api/contract';
 import { base64ToBytes, bytesToBase64 } from '../../src-shared/api/bytes';
+import { SERIAL_CONSOLE } from '../../src-shared/api/vm-config';
 import { api, events } from '../api/client';
 
 export interface ConsoleSink {
   write(bytes: Uint8Array): void;
 }
 
-export function useConsoleStream(vmId: string, sink: ConsoleSink) {
+export function useConsoleStream(vmId: string, sink: ConsoleSink, consoleId = SERIAL_CONSOLE) {
   /** Stream position just past what the sink has shown; -1 until attached. */
   let position = -1;
   const early: { offset: number; bytes: Uint8Array }[] = [];
@@ -32,14 +33,14 @@ export function useConsoleStream(vmId: string, sink: ConsoleSink) {
   }
 
   const stopEvents = events.on('console.output', (chunk) => {
-    if (chunk.id !== vmId) return;
+    if (chunk.id !== vmId || chunk.console !== consoleId) return;
     const bytes = base64ToBytes(chunk.data);
     if (position < 0) early.push({ offset: chunk.offset, bytes });
     else show(chunk.offset, bytes);
   });
 
   async function attach(): Promise<void> {
-    const snapshot = await api['console.attach'](vmId);
+    const snapshot = await api['console.attach'](vmId, consoleId);
     position = snapshot.start;
     show(snapshot.start, base64ToBytes(snapshot.data));
     position = Math.max(position, snapshot.end);
@@ -62,7 +63,7 @@ export function useConsoleStream(vmId: string, sink: ConsoleSink) {
     try {
       for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
         try {
-          await api['console.input'](vmId, bytesToBase64(chunk));
+          await api['console.input'](vmId, bytesToBase64(chunk), consoleId);
           inputError.value = null;
         } catch (e) {
           // The VM is not running: what is still queued has nowhere to go.
@@ -77,13 +78,18 @@ export function useConsoleStream(vmId: string, sink: ConsoleSink) {
   }
 
   async function clear(): Promise<void> {
-    await api['console.clear'](vmId);
+    await api['console.clear'](vmId, consoleId);
+  }
+
+  /** A break on the console's line (Linux: SysRq on its serial console; the next key is the command). */
+  async function sendBreak(): Promise<void> {
+    await api['console.break'](vmId, consoleId);
   }
 
   onBeforeUnmount(() => {
     stopEvents();
-    void api['console.detach'](vmId).catch(() => undefined);
+    void api['console.detach'](vmId, consoleId).catch(() => undefined);
   });
 
-  return { attach, send, clear, attached, pendingInput, inputError };
+  return { attach, send, clear, sendBreak, attached, pendingInput, inputError };
 }

@@ -3,6 +3,7 @@
  * makes, and the messages for what is wrong, checked with the same schema the app validates with.
  */
 import {
+  MAX_VIRTIO_CONSOLES,
   NewDiskSchema,
   VmSettingsSchema,
   type DiskFormat,
@@ -20,6 +21,8 @@ export interface VmForm {
   append: string;
   memoryMiB: number;
   cpus: number;
+  /** Virtio console ports (hvc0...) besides the serial console. */
+  consoles: number;
   /** The wizard's storage step: a new qcow2 image, an existing image, or no disk. */
   storage: 'none' | 'create' | 'attach';
   diskSize: string;
@@ -28,7 +31,7 @@ export interface VmForm {
   diskReadOnly: boolean;
 }
 
-export type VmFormField = 'name' | 'kernel' | 'initrd' | 'memoryMiB' | 'cpus' | 'diskSize' | 'diskPath';
+export type VmFormField = 'name' | 'kernel' | 'initrd' | 'memoryMiB' | 'cpus' | 'consoles' | 'diskSize' | 'diskPath';
 
 /**
  * How each checked field is shown: its id (after the view's prefix), label and input attributes. The bounds
@@ -40,6 +43,11 @@ export const VM_FORM_INPUTS = {
   initrd: { id: 'initrd', label: 'Initrd path (optional)', attrs: { type: 'text' } },
   memoryMiB: { id: 'memory', label: 'Memory (MiB)', attrs: { type: 'number', min: 16, max: 16384, step: 16 } },
   cpus: { id: 'cpus', label: 'CPUs', attrs: { type: 'number', min: 1, max: 8 } },
+  consoles: {
+    id: 'consoles',
+    label: 'Virtio consoles',
+    attrs: { type: 'number', min: 0, max: MAX_VIRTIO_CONSOLES },
+  },
   diskSize: { id: 'disk-size', label: 'Disk size', attrs: { type: 'text', placeholder: '8G' } },
   diskPath: { id: 'disk-path', label: 'Image path', attrs: { type: 'text' } },
 } as const satisfies Record<VmFormField, { id: string; label: string; attrs: Record<string, string | number> }>;
@@ -56,6 +64,7 @@ export function defaultVmForm(): VmForm {
     append: 'console=ttyAMA0',
     memoryMiB: 128,
     cpus: 1,
+    consoles: 0,
     ...NO_DISK,
   };
 }
@@ -70,6 +79,7 @@ export function formFromConfig(config: VmConfig): VmForm {
     append: boot.kind === 'kernel' ? boot.append : 'console=ttyAMA0',
     memoryMiB: config.memoryMiB,
     cpus: config.cpus,
+    consoles: config.consoles ?? 0,
     ...NO_DISK,
   };
 }
@@ -91,6 +101,7 @@ export function settingsFromForm(form: VmForm): VmSettings {
           },
     memoryMiB: form.memoryMiB,
     cpus: form.cpus,
+    consoles: form.consoles,
   };
 }
 
@@ -124,7 +135,15 @@ export function describeDisk(disk: NewDisk | null): string {
 const MESSAGES: Partial<Record<VmFormField, string>> = {
   memoryMiB: 'Memory must be a whole number from 16 to 16384 MiB',
   cpus: 'The virt board takes 1 to 8 CPUs',
+  consoles: `A VM may have 0 to ${MAX_VIRTIO_CONSOLES} virtio consoles`,
 };
+
+/** How the console choice reads in summaries. */
+export function describeConsoles(consoles: number): string {
+  if (consoles === 0) return 'Serial only';
+  const ports = Array.from({ length: consoles }, (_, i) => `hvc${i}`).join(', ');
+  return `Serial and ${consoles} virtio console${consoles > 1 ? 's' : ''} (${ports})`;
+}
 
 /** Field -> message for everything wrong with the form (empty when it is valid). */
 export function vmFormIssues(form: VmForm): Partial<Record<VmFormField, string>> {

@@ -12,7 +12,7 @@ import {
   TracePatternSchema,
 } from './inspector';
 import { GuestCatalogEntrySchema, GuestIdSchema, GuestProgressSchema, PreparedGuestSchema } from './guests';
-import { NewVmSchema, VmConfigSchema, VmSettingsSchema } from './vm-config';
+import { CONSOLE_ID, NewVmSchema, SERIAL_CONSOLE, VmConfigSchema, VmSettingsSchema } from './vm-config';
 import {
   DeleteExplanationSchema,
   SnapshotDiffSchema,
@@ -38,6 +38,12 @@ const Base64Schema = z.base64();
 /** Most console input bytes one `console.input` call may carry (a paste is sent as several). */
 export const CONSOLE_INPUT_CHUNK = 4096;
 const ConsoleInputSchema = Base64Schema.max(Math.ceil(CONSOLE_INPUT_CHUNK / 3) * 4);
+
+/**
+ * Which console of a VM: 'serial0' is the serial port (PL011, Linux's ttyAMA0), 'hvc0', 'hvc1'... its virtio
+ * console ports. Console methods without one mean the serial console.
+ */
+export const ConsoleIdSchema = z.string().regex(CONSOLE_ID, "a console: 'serial0' or 'hvc0'...'hvc9'");
 
 /** What a client gets when it attaches to a console: the recent output and its stream positions. */
 export const ConsoleSnapshotSchema = z.object({
@@ -146,13 +152,21 @@ export const apiMethods = {
    * `guest.progress` events on this connection.
    */
   'guests.prepare': { params: z.tuple([GuestIdSchema]), result: PreparedGuestSchema },
-  /** Starts `console.output` events for this VM on this connection and returns the scrollback. */
-  'console.attach': { params: z.tuple([VmId]), result: ConsoleSnapshotSchema },
-  'console.detach': { params: z.tuple([VmId]), result: z.null() },
-  /** Resolves once the guest's UART has taken the bytes: callers pace pastes by awaiting each chunk. */
-  'console.input': { params: z.tuple([VmId, ConsoleInputSchema]), result: z.null() },
-  /** Forgets the scrollback kept for the VM (the transcript on disk stays). */
-  'console.clear': { params: z.tuple([VmId]), result: z.null() },
+  /**
+   * Starts `console.output` events for this console of the VM (default: serial) on this connection and
+   * returns its scrollback.
+   */
+  'console.attach': { params: z.tuple([VmId, ConsoleIdSchema.optional()]), result: ConsoleSnapshotSchema },
+  'console.detach': { params: z.tuple([VmId, ConsoleIdSchema.optional()]), result: z.null() },
+  /** Resolves once the guest has taken the bytes: callers pace pastes by awaiting each chunk. */
+  'console.input': { params: z.tuple([VmId, ConsoleInputSchema, ConsoleIdSchema.optional()]), result: z.null() },
+  /** Forgets the scrollback kept for the console (the transcript on disk stays). */
+  'console.clear': { params: z.tuple([VmId, ConsoleIdSchema.optional()]), result: z.null() },
+  /**
+   * Sends a break on the console's line (default: serial). Linux takes a break on its serial console as
+   * SysRq: the next key within 5 seconds is the SysRq command (h: help).
+   */
+  'console.break': { params: z.tuple([VmId, ConsoleIdSchema.optional()]), result: z.null() },
   /** A native file picker (Electron only): the chosen path, or null when cancelled. */
   'dialog.openFile': { params: z.tuple([FilePickSchema]), result: z.string().nullable() },
 } as const;
@@ -191,6 +205,7 @@ export const VmStateEventSchema = z.object({ id: z.string(), status: VmStatusSch
 export const SnapshotProgressEventSchema = z.object({ id: z.string(), progress: SnapshotProgressSchema });
 export const ConsoleOutputEventSchema = z.object({
   id: z.string(),
+  console: ConsoleIdSchema.default(SERIAL_CONSOLE),
   /** Stream position of the first byte, to line chunks up with an attach snapshot. */
   offset: z.number().int().nonnegative(),
   data: Base64Schema,

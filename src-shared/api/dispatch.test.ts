@@ -54,6 +54,7 @@ const handlers: ApiHandlers = {
   },
   'console.attach': async () => ({ start: 0, end: 0, data: '' }),
   'console.detach': async () => null,
+  'console.break': async () => null,
   'console.input': async (id, data) => {
     calls.push([id, data]);
     return null;

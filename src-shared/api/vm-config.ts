@@ -77,6 +77,18 @@ export const NewDiskSchema = z.discriminatedUnion('kind', [
 ]);
 export type NewDisk = z.infer<typeof NewDiskSchema>;
 
+/** Most virtio console ports a VM may have (hvc0..hvc3); the serial port is always there. */
+export const MAX_VIRTIO_CONSOLES = 4;
+
+/** A console of a running VM: 'serial0' is the PL011 (ttyAMA0), 'hvc0'... the virtio console ports. */
+export const CONSOLE_ID = /^(serial0|hvc[0-9])$/;
+export const SERIAL_CONSOLE = 'serial0';
+
+/** The consoles a VM with `virtioConsoles` virtio console ports has, serial first. */
+export function consoleIds(virtioConsoles = 0): string[] {
+  return [SERIAL_CONSOLE, ...Array.from({ length: virtioConsoles }, (_, i) => `hvc${i}`)];
+}
+
 export const VmConfigSchema = z.object({
   version: z.literal(VM_CONFIG_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
@@ -87,11 +99,19 @@ export const VmConfigSchema = z.object({
   memoryMiB: z.number().int().min(16, 'at least 16 MiB').max(16384, 'at most 16 GiB'),
   cpus: z.number().int().min(1).max(8),
   disks: z.array(VmDiskSchema).max(MAX_DISKS).optional(),
+  /** Virtio console ports (hvc0, hvc1...) besides the serial port; absent means none. */
+  consoles: z.number().int().min(0).max(MAX_VIRTIO_CONSOLES).optional(),
 });
 export type VmConfig = z.infer<typeof VmConfigSchema>;
 
 /** What the settings view may change on a stopped VM (its disks stay as they are). */
-export const VmSettingsSchema = VmConfigSchema.pick({ name: true, boot: true, memoryMiB: true, cpus: true });
+export const VmSettingsSchema = VmConfigSchema.pick({
+  name: true,
+  boot: true,
+  memoryMiB: true,
+  cpus: true,
+  consoles: true,
+});
 export type VmSettings = z.infer<typeof VmSettingsSchema>;
 
 /** What the wizard sends to create a VM: the settings and the disks to create or attach; the store fills in the rest. */

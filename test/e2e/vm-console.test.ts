@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { peekSnapshotTree } from '../../src-emu/snapshot/store/store';
 import { SCREENSHOT_DIR } from './support/chromium';
 import type { ServedApp } from './support/app';
 import { useAppInBrowser } from './support/browser-session';
@@ -88,10 +89,11 @@ describe('a VM from wizard to console (browser mode, real emulator)', () => {
       boot: { kind: 'demo' },
       memoryMiB: 64,
       cpus: 1,
-      disks: [{ file: join('disks', 'disk0.qcow2'), format: 'qcow2' }],
+      disks: [{ name: 'disk0', origin: { kind: 'empty', bytes: 8 * 1024 ** 3 } }],
     });
-    // QEMU's own tool reads the image the app made.
-    const image = join(app.store.vmDir('demo'), 'disks', 'disk0.qcow2');
+    // QEMU's own tool reads the image the app made: the overlay the disk writes now, in the VM's folder.
+    const tree = await peekSnapshotTree(app.store.vmDir('demo'));
+    const image = join(app.store.vmDir('demo'), 'disks', 'disk0', tree!.current.disks['disk0']!);
     const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', image], { encoding: 'utf8' }));
     expect({ format: info.format, size: info['virtual-size'] }).toEqual({ format: 'qcow2', size: 8 * 1024 ** 3 });
   });
