@@ -3,10 +3,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CharBackend } from '../core/chardev';
+import { NullBackend, type CharBackend } from '../core/chardev';
 import { VirtioRng } from '../hw/virtio/rng';
-import { VirtMachine, type VirtConfig, type VirtDrive } from '../machine/virt';
-import type { DiskRef, ImageRef, MachineConfigRecord } from './metadata';
+import { VirtMachine, type VirtConfig, type VirtConsolePort, type VirtDrive } from '../machine/virt';
+import type { ConsolePortRecord, DiskRef, ImageRef, MachineConfigRecord } from './metadata';
 import { readMetadataOnly, restoreSnapshot, sha256Hex, SnapshotError } from './snapshot';
 
 export interface ImageInput {
@@ -44,7 +44,33 @@ export function machineConfigRecord(
     initrd: inputs.initrd ? imageRef(inputs.initrd) : null,
     dtb: Buffer.from(machine.dtb).toString('base64'),
     rng: machine.virtio.some((transport) => transport.device instanceof VirtioRng),
+    consoles: consolePortsOf(machine),
   };
+}
+
+/** The machine's virtio-console ports as its device has them (console ports first). */
+function consolePortsOf(machine: VirtMachine): ConsolePortRecord[] {
+  const device = machine.virtioConsole;
+  if (device === null) return [];
+  const names = device.props.names.split(',');
+  return device.ports.map((_, i) => ({ name: names[i] || null, console: i < device.props.consoles }));
+}
+
+/**
+ * The record's console ports connected to `backends` (one per port, in the record's order); a machine is
+ * rebuilt only with the ports it was saved with.
+ */
+function consolePortsFor(record: MachineConfigRecord, backends: readonly CharBackend[]): VirtConsolePort[] {
+  if (backends.length !== record.consoles.length) {
+    throw new SnapshotError(
+      `the snapshot's machine has ${record.consoles.length} virtio console port(s); ${backends.length} were given`,
+    );
+  }
+  return record.consoles.map((port, i) => ({
+    backend: backends[i]!,
+    console: port.console,
+    ...(port.name !== null ? { name: port.name } : {}),
+  }));
 }
 
 async function readImage(ref: ImageRef, what: string): Promise<Uint8Array> {
@@ -65,8 +91,16 @@ async function readImage(ref: ImageRef, what: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** The VirtConfig that rebuilds a snapshot's machine; kernel and initrd are read and their hashes checked. */
-export async function virtConfigFromRecord(record: MachineConfigRecord, serial?: CharBackend): Promise<VirtConfig> {
+/**
+ * The VirtConfig that rebuilds a snapshot's machine; kernel and initrd are read and their hashes checked.
+ * `consoles` are the backends of its virtio console ports, one per port the record lists.
+ */
+export async function virtConfigFromRecord(
+  record: MachineConfigRecord,
+  serial?: CharBackend,
+  consoles: readonly CharBackend[] = [],
+): Promise<VirtConfig> {
+  const ports = consolePortsFor(record, consoles);
   const kernel = await readImage(record.kernel, 'kernel');
   const initrd = record.initrd === null ? undefined : await readImage(record.initrd, 'initrd');
   return {
@@ -81,6 +115,7 @@ export async function virtConfigFromRecord(record: MachineConfigRecord, serial?:
     ...(serial ? { serial } : {}),
     noReboot: record.noReboot,
     rng: record.rng,
+    ...(ports.length > 0 ? { consoles: ports } : {}),
   };
 }
 
@@ -107,6 +142,10 @@ export function layoutMachine(record: MachineConfigRecord, disks: readonly DiskR
     memoryMiB: record.memoryMiB,
     cpus: record.cpus,
     rng: record.rng,
+    consoles: consolePortsFor(
+      record,
+      record.consoles.map(() => new NullBackend()),
+    ),
     kernel: new Uint8Array(4),
     dtb: new Uint8Array(Buffer.from(record.dtb, 'base64')),
     clockMode: record.clockMode,
@@ -116,15 +155,17 @@ export function layoutMachine(record: MachineConfigRecord, disks: readonly DiskR
 
 /**
  * A machine rebuilt from a snapshot's record and restored; its kernel and initrd files are checked. A
- * snapshot of a machine with disks needs them again, in the same order.
+ * snapshot of a machine with disks needs them again, in the same order, and one backend per virtio console
+ * port (in the device's order: console ports first).
  */
 export async function machineFromSnapshot(
   path: string,
   serial: CharBackend,
   drives: readonly VirtDrive[] = [],
+  consoles: readonly CharBackend[] = [],
 ): Promise<VirtMachine> {
   const record = (await readMetadataOnly(path)).machine;
-  const machine = new VirtMachine({ ...(await virtConfigFromRecord(record, serial)), drives });
+  const machine = new VirtMachine({ ...(await virtConfigFromRecord(record, serial, consoles)), drives });
   await restoreSnapshot(machine, path);
   return machine;
 }

@@ -36,6 +36,15 @@ export interface MachineConfigRecord {
   readonly dtb: string;
   /** A virtio-rng device is plugged (after the disks); absent in files from before it was recorded. */
   readonly rng: boolean;
+  /** The virtio-console device's ports in device order (consoles first); empty: no device. */
+  readonly consoles: readonly ConsolePortRecord[];
+}
+
+export interface ConsolePortRecord {
+  /** The name the guest reads, or null. */
+  readonly name: string | null;
+  /** A console (hvcN) rather than a plain serial port. */
+  readonly console: boolean;
 }
 
 export interface ParentRef {
@@ -90,6 +99,16 @@ function imageRef(value: unknown, what: string): ImageRef {
   return { path: str(o, 'path'), size: int(o, 'size', 0), sha256: sha };
 }
 
+function consolePorts(value: unknown): ConsolePortRecord[] {
+  return need<unknown[]>(Array.isArray(value), value, 'machine.consoles').map((port, i) => {
+    const o = need<Json>(isObject(port), port, `machine.consoles[${i}]`);
+    return {
+      name: o.name === null ? null : str(o, 'name'),
+      console: need<boolean>(typeof o.console === 'boolean', o.console, `machine.consoles[${i}].console`),
+    };
+  });
+}
+
 function machineRecord(value: unknown): MachineConfigRecord {
   const o = need<Json>(isObject(value), value, 'machine');
   need(o.board === 'virt', o.board, 'machine.board (only virt)');
@@ -110,6 +129,7 @@ function machineRecord(value: unknown): MachineConfigRecord {
     initrd: o.initrd === null ? null : imageRef(o.initrd, 'machine.initrd'),
     dtb: str(o, 'dtb'),
     rng: o.rng === undefined ? false : need<boolean>(typeof o.rng === 'boolean', o.rng, 'machine.rng'),
+    consoles: o.consoles === undefined ? [] : consolePorts(o.consoles),
   };
 }
 
