@@ -55,6 +55,28 @@ describe('VM settings and delete through the service layer', () => {
     expect(await h['vms.list']()).toEqual([]);
   });
 
+  it('keeps the hardware of a VM that resumes a snapshot at its next start, and allows renaming it', async () => {
+    const h = session.handlers;
+    const vm = await h['vms.create']({ name: 'Saved', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 });
+    await h['vms.start'](vm.id);
+    while (!new TextDecoder().decode(host.consoleSnapshot(vm.id).bytes).includes('demo> ')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const listing = await h['snapshots.take'](vm.id, { name: 'running' });
+    await h['vms.powerOff'](vm.id);
+    await h['snapshots.restore'](vm.id, listing.snapshots[0]!.id);
+
+    const settings = { name: 'Saved', boot: { kind: 'demo' as const }, memoryMiB: 64, cpus: 1 };
+    await expect(h['vms.update'](vm.id, { ...settings, memoryMiB: 128 })).rejects.toThrow(
+      /resumes a snapshot at its next start/,
+    );
+    expect((await h['vms.update'](vm.id, { ...settings, name: 'Saved state' })).name).toBe('Saved state');
+    // Once it has resumed, the hardware is the VM's own again.
+    expect((await h['vms.start'](vm.id)).state).toBe('running');
+    await h['vms.powerOff'](vm.id);
+    expect((await h['vms.update'](vm.id, { ...settings, memoryMiB: 128 })).config?.memoryMiB).toBe(128);
+  });
+
   it('sends fetch progress of a catalog guest to the session that asked', async () => {
     events.length = 0;
     const savedPath = process.env.PATH;

@@ -10,6 +10,8 @@ import { base64ToBytes, bytesToBase64 } from '../../src-shared/api/bytes';
 import { SERIAL_CONSOLE } from '../../src-shared/api/vm-config';
 import type { SnapshotListing, SnapshotResult } from '../../src-shared/api/snapshots';
 import type { LibraryStore } from '../store/library-store';
+import type { VmSettings } from '../../src-shared/api/vm-config';
+import { peekSnapshotTree } from '../../src-emu/snapshot/store/store';
 import { GUEST_CATALOG, prepareGuest } from '../guests/guest-catalog';
 import type { VmHost, VmStatus as HostStatus } from '../vm/vm-host';
 
@@ -44,6 +46,22 @@ export function runningSettingsMessage(id: string, state: string): string {
   return (
     `'${id}' is ${state}: memory, CPUs and the boot source are the machine's hardware and are fixed while it ` +
     'exists. Stop it, change the settings, and start it again.'
+  );
+}
+
+/**
+ * A VM whose next start resumes a snapshot runs the machine that snapshot saved: its memory, CPUs, boot
+ * source and consoles cannot change until then (its name can).
+ */
+async function refuseHardwareChangeBeforeResume(store: LibraryStore, id: string, settings: VmSettings): Promise<void> {
+  const resume = (await peekSnapshotTree(store.vmDir(id)))?.current.resume ?? null;
+  if (resume === null) return;
+  const config = await store.read(id);
+  const hardware = (c: VmSettings) => JSON.stringify([c.memoryMiB, c.cpus, c.boot, c.consoles ?? 0]);
+  if (hardware(config) === hardware(settings)) return;
+  throw new Error(
+    `'${id}' resumes a snapshot at its next start, on the hardware that snapshot saved: start it first (or ` +
+      'restore a snapshot of its disks only), then change memory, CPUs, boot source or consoles.',
   );
 }
 
@@ -88,6 +106,7 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
     },
     'vms.update': async (id, settings) => {
       if (host.isActive(id)) throw new Error(runningSettingsMessage(id, host.status(id).state));
+      await refuseHardwareChangeBeforeResume(store, id, settings);
       const config = await store.update(id, settings);
       return withRuntime({ id, name: config.name, state: 'stopped', config }, host);
     },
