@@ -92,7 +92,19 @@ describe('demo guest on QEMU virt (reference)', () => {
 
   it('lists every command in help', () => {
     const names = lines(output('help')).map((line) => line.trim().split(' ')[0]);
-    expect(names).toEqual(['help', 'info', 'uptime', 'ticks', 'echo', 'note', 'uart', 'hpet', 'memtest', 'poweroff', 'reset']);
+    expect(names).toEqual([
+      'help',
+      'info',
+      'uptime',
+      'ticks',
+      'echo',
+      'note',
+      'uart',
+      'hpet',
+      'memtest',
+      'poweroff',
+      'reset',
+    ]);
   });
 
   it('keeps a note: empty at first, then the text given, and shows it again for a bare note', () => {
