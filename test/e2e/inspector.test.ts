@@ -220,10 +220,13 @@ describe('settings and delete', () => {
     await dialog.getByRole('button', { name: 'Delete' }).click();
     const notice = page.getByRole('status').filter({ hasText: 'Deleted Demo' });
     await notice.waitFor();
+    // The console transcript and the VM's disks and snapshots (its folder's snapshot store) are kept.
     const [, keptIn] =
-      /Kept console\.log in (\S+)\.$/.exec(((await notice.textContent()) ?? '').replace('×', '').trim()) ?? [];
+      /Kept console\.log, disks, snapshots in (\S+)\.$/.exec(
+        ((await notice.textContent()) ?? '').replace('×', '').trim(),
+      ) ?? [];
     expect(keptIn).toMatch(new RegExp(`^${app.store.root.replace(/[/\\]/g, '.')}.kept.demo-`));
-    expect(await readdir(keptIn!)).toEqual(['console.log']);
+    expect(await readdir(keptIn!)).toEqual(['console.log', 'disks', 'snapshots']);
     expect(await app.store.list()).toEqual([]);
     await page.getByRole('heading', { name: 'No virtual machines yet' }).waitFor();
     await shot('library-deleted-kept');
