@@ -65,14 +65,17 @@ describe('VM settings and delete through the service layer', () => {
     const listing = await h['snapshots.take'](vm.id, { name: 'running' });
     await h['vms.powerOff'](vm.id);
     await h['snapshots.restore'](vm.id, listing.snapshots[0]!.id);
+    expect((await h['vms.list']()).find((v) => v.id === vm.id)).toMatchObject({ state: 'stopped', resumes: 'running' });
 
     const settings = { name: 'Saved', boot: { kind: 'demo' as const }, memoryMiB: 64, cpus: 1 };
     await expect(h['vms.update'](vm.id, { ...settings, memoryMiB: 128 })).rejects.toThrow(
       /resumes a snapshot at its next start/,
     );
-    expect((await h['vms.update'](vm.id, { ...settings, name: 'Saved state' })).name).toBe('Saved state');
-    // Once it has resumed, the hardware is the VM's own again.
+    const renamed = await h['vms.update'](vm.id, { ...settings, name: 'Saved state' });
+    expect(renamed).toMatchObject({ name: 'Saved state', resumes: 'running' });
+    // Once it has resumed, the saved state is gone and the hardware is the VM's own again.
     expect((await h['vms.start'](vm.id)).state).toBe('running');
+    expect((await h['vms.list']()).find((v) => v.id === vm.id)?.resumes).toBeUndefined();
     await h['vms.powerOff'](vm.id);
     expect((await h['vms.update'](vm.id, { ...settings, memoryMiB: 128 })).config?.memoryMiB).toBe(128);
   });

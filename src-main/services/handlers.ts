@@ -67,7 +67,10 @@ async function refuseHardwareChangeBeforeResume(store: LibraryStore, id: string,
 
 function withRuntime(summary: VmSummary, host: VmHost): VmSummary {
   if (summary.state === 'broken') return summary;
-  return { ...summary, ...toStatus(host.status(summary.id)) };
+  const { resumes, ...rest } = summary;
+  const status = toStatus(host.status(summary.id));
+  // Only a stopped VM has a saved state to resume: a start consumes it.
+  return { ...rest, ...status, ...(status.state === 'stopped' && resumes !== undefined ? { resumes } : {}) };
 }
 
 function listingOf(result: SnapshotResult): SnapshotListing {
@@ -107,8 +110,8 @@ export function openSession(ctx: ServiceContext, emit: EventSink): ApiSession {
     'vms.update': async (id, settings) => {
       if (host.isActive(id)) throw new Error(runningSettingsMessage(id, host.status(id).state));
       await refuseHardwareChangeBeforeResume(store, id, settings);
-      const config = await store.update(id, settings);
-      return withRuntime({ id, name: config.name, state: 'stopped', config }, host);
+      await store.update(id, settings);
+      return withRuntime(await store.summarize(id), host);
     },
     'vms.start': async (id) => toStatus(await host.start(id)),
     'vms.pause': async (id) => toStatus(await host.pause(id)),

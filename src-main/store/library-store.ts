@@ -15,6 +15,7 @@ import {
   VmSettingsSchema,
 } from '../../src-shared/api/vm-config';
 import type { VmSummary } from '../../src-shared/api/contract';
+import { peekSnapshotTree } from '../../src-emu/snapshot/store/store';
 import { writeFileAtomic } from './atomic-file';
 import { checkAttachedDisks, provideDisks } from './vm-disks';
 
@@ -139,13 +140,22 @@ export class LibraryStore {
     return { kept, keptIn };
   }
 
-  private async summarize(id: string): Promise<VmSummary> {
+  /** A VM as the library lists it while stopped: its config and the saved state its next start resumes. */
+  async summarize(id: string): Promise<VmSummary> {
     try {
       const config = await this.read(id);
-      return { id, name: config.name, state: 'stopped', config };
+      const resumes = await this.resumedSnapshotName(id);
+      return { id, name: config.name, state: 'stopped', config, ...(resumes !== null ? { resumes } : {}) };
     } catch (error) {
       return { id, name: id, state: 'broken', problem: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** The snapshot the VM's next start resumes, by name; null when it boots afresh (or the tree is unreadable). */
+  private async resumedSnapshotName(id: string): Promise<string | null> {
+    const tree = await peekSnapshotTree(this.vmDir(id)).catch(() => null);
+    const resume = tree?.current.resume ?? null;
+    return resume === null ? null : (tree!.snapshots.find((s) => s.id === resume)?.name ?? resume);
   }
 
   /** A folder name derived from the VM's name, unique in the library. */

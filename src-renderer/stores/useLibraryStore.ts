@@ -38,6 +38,15 @@ export const useLibraryStore = defineStore('library', () => {
     vm.state = status.state;
     if (status.reason) vm.reason = status.reason;
     else delete vm.reason;
+    if (status.state !== 'stopped') delete vm.resumes; // a start consumes the saved state
+  }
+
+  /** Records the snapshot a stopped VM's next start resumes (from its snapshot tree), or none. */
+  function setResumes(id: string, resumes: string | undefined): void {
+    const vm = vms.value.find((v) => v.id === id);
+    if (!vm || vm.state === 'broken') return;
+    if (resumes !== undefined && vm.state === 'stopped') vm.resumes = resumes;
+    else delete vm.resumes;
   }
   events.on('vm.state', ({ id, status }) => applyStatus(id, status));
 
@@ -114,6 +123,7 @@ export const useLibraryStore = defineStore('library', () => {
     actionErrors,
     refresh,
     byId,
+    setResumes,
     create,
     power,
     remove,

@@ -8,6 +8,7 @@ import type {
 } from '../../src-shared/api/snapshots';
 import { api, events } from '../api/client';
 import { messageOf } from '../api/format';
+import { useLibraryStore } from './useLibraryStore';
 
 /** The snapshot operation a VM is busy with (its buttons stay disabled meanwhile). */
 export type SnapshotOp = 'take' | 'restore' | 'rename' | 'delete';
@@ -35,6 +36,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   const progress = ref<Record<string, SnapshotProgress>>({});
   /** VM id -> the operation this client is running on it. */
   const busy = ref<Record<string, SnapshotOp>>({});
+  const library = useLibraryStore();
 
   // Answers can arrive out of order (a refresh overtaken by an operation): only the newest request's tree counts.
   const issued = new Map<string, number>();
@@ -67,6 +69,11 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     if (ticket >= (applied.get(id) ?? 0)) {
       applied.set(id, ticket);
       listings.value = { ...listings.value, [id]: listing };
+      const resume = listing.current.resume;
+      library.setResumes(
+        id,
+        resume === null ? undefined : (listing.snapshots.find((s) => s.id === resume)?.name ?? resume),
+      );
       const { [id]: _cleared, ...rest } = loadErrors.value;
       loadErrors.value = rest;
     }

@@ -67,6 +67,8 @@ export const VmSummarySchema = z.object({
   problem: z.string().optional(),
   /** Why the VM last stopped or crashed, when known. */
   reason: z.string().optional(),
+  /** The name of the snapshot a stopped VM's next start resumes (its saved state), when there is one. */
+  resumes: z.string().optional(),
   config: VmConfigSchema.optional(),
 });
 export type VmSummary = z.infer<typeof VmSummarySchema>;

@@ -287,6 +287,8 @@ describe('snapshots of a stopped VM', () => {
     expect(await entry.getByRole('listitem', { name: 'Current state' }).textContent()).toContain(
       'the next start resumes "after"',
     );
+    // The VM shows its saved state where its power state is shown, as VirtualBox does.
+    await page.locator('.vm-header').getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await shot('snapshots-resume-pending');
 
     await page.getByRole('button', { name: 'Start Demo' }).click();
