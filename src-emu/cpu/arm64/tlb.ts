@@ -14,7 +14,12 @@
 import type { RamBlock } from '../../core/ramblock';
 import type { DecodedPage } from './code-cache';
 
-export const TLB_BITS = 8;
+/**
+ * 1024 entries per mmuIdx: with 256, the Debian boot to init walked the page tables 2.4 million times
+ * (mostly conflict misses), with 1024, 0.7 million, and booted 5% faster. A full flush (10,000 in that boot,
+ * nearly all for ASID changes) still costs only a few microseconds.
+ */
+export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;
 export const TLB_MASK = TLB_SIZE - 1;
 export const MMU_IDX_COUNT = 2;
