@@ -25,23 +25,12 @@ import {
 } from '../hw/virtio/test-driver';
 import { VirtConfigError, VirtMachine } from './virt';
 import { VIRT_MAP } from './virt-map';
+import { sizeOnlyDisk } from './size-only-disk';
 
 afterEach(() => logger.setSink(null));
 
 const demo = new Uint8Array(readFileSync(DEMO_GUEST));
 const slotBase = (n: number) => VIRT_MAP.virtio.base + n * VIRT_MAP.virtio.size;
-
-/** A disk that is only a size. */
-const disk = (size: number) => ({
-  size,
-  readOnly: false,
-  capabilities: { discard: false },
-  read: async () => undefined,
-  write: async () => undefined,
-  flush: async () => undefined,
-  discard: async () => undefined,
-  writeZeroes: async () => undefined,
-});
 
 /**
  * The guest driver's view of one slot: the test driver programs a transport at MMIO_BASE with RAM at
@@ -81,7 +70,7 @@ describe('virt board with a virtio console', () => {
       memoryMiB: 64,
       cpus: 1,
       kernel: demo,
-      drives: [{ backend: disk(1 << 20) }],
+      drives: [{ backend: sizeOnlyDisk(1 << 20) }],
       // A named port given first still follows the console ports (the device's first ports are consoles).
       consoles: [{ backend: agent, name: 'org.example.agent', console: false }, { backend: hvc0 }],
       rng: true,

@@ -6,20 +6,9 @@ import { DEMO_GUEST } from '../cli/run';
 import { decodeFdt, findNode } from './fdt';
 import { VirtConfigError, VirtMachine } from './virt';
 import { VIRT_MAP } from './virt-map';
+import { sizeOnlyDisk } from './size-only-disk';
 
 const demo = new Uint8Array(readFileSync(DEMO_GUEST));
-
-/** A disk that is only a size: enough for the device's registers. */
-const disk = (size: number) => ({
-  size,
-  readOnly: false,
-  capabilities: { discard: false },
-  read: async () => undefined,
-  write: async () => undefined,
-  flush: async () => undefined,
-  discard: async () => undefined,
-  writeZeroes: async () => undefined,
-});
 
 describe('virt board', () => {
   it('answers at QEMU virt addresses with the devices the DTB names', () => {
@@ -50,7 +39,7 @@ describe('virt board', () => {
       memoryMiB: 64,
       cpus: 1,
       kernel: demo,
-      drives: [{ backend: disk(8 << 20) }, { backend: disk(1 << 20), readOnly: true }],
+      drives: [{ backend: sizeOnlyDisk(8 << 20) }, { backend: sizeOnlyDisk(1 << 20), readOnly: true }],
       rng: true,
     });
     const slot = (n: number) => VIRT_MAP.virtio.base + n * VIRT_MAP.virtio.size;
@@ -63,7 +52,7 @@ describe('virt board', () => {
   it('refuses impossible configurations with a clear error', () => {
     expect(() => new VirtMachine({ memoryMiB: 8, cpus: 1, kernel: demo })).toThrow(VirtConfigError);
     expect(() => new VirtMachine({ memoryMiB: 64, cpus: 9, kernel: demo })).toThrow(/1 to 8 CPUs/);
-    const many = Array.from({ length: 33 }, () => ({ backend: disk(4096) }));
+    const many = Array.from({ length: 33 }, () => ({ backend: sizeOnlyDisk(4096) }));
     expect(() => new VirtMachine({ memoryMiB: 64, cpus: 1, kernel: demo, drives: many })).toThrow(/virtio-mmio slots/);
   });
 });

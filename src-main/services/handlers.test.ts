@@ -31,14 +31,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** Starts a VM through the handlers and waits for the demo guest's prompt. */
+async function startToPrompt(id: string): Promise<void> {
+  await session.handlers['vms.start'](id);
+  while (!new TextDecoder().decode(host.consoleSnapshot(id).bytes).includes('demo> ')) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('VM settings and delete through the service layer', () => {
   it('refuses to change a running VM, explaining why, and changes it once stopped', async () => {
     const h = session.handlers;
     const vm = await h['vms.create']({ name: 'Box', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 });
-    await h['vms.start'](vm.id);
-    while (!new TextDecoder().decode(host.consoleSnapshot(vm.id).bytes).includes('demo> ')) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await startToPrompt(vm.id);
     const bigger = { name: 'Box', boot: { kind: 'demo' as const }, memoryMiB: 128, cpus: 2 };
     await expect(h['vms.update'](vm.id, bigger)).rejects.toThrow(/'box' is running: memory, CPUs and the boot source/);
     await expect(h['vms.delete'](vm.id, { keepFiles: true })).rejects.toThrow(/stop it before deleting it/);
@@ -58,10 +63,7 @@ describe('VM settings and delete through the service layer', () => {
   it('keeps the hardware of a VM that resumes a snapshot at its next start, and allows renaming it', async () => {
     const h = session.handlers;
     const vm = await h['vms.create']({ name: 'Saved', boot: { kind: 'demo' }, memoryMiB: 64, cpus: 1 });
-    await h['vms.start'](vm.id);
-    while (!new TextDecoder().decode(host.consoleSnapshot(vm.id).bytes).includes('demo> ')) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await startToPrompt(vm.id);
     const listing = await h['snapshots.take'](vm.id, { name: 'running' });
     await h['vms.powerOff'](vm.id);
     await h['snapshots.restore'](vm.id, listing.snapshots[0]!.id);
