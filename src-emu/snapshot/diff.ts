@@ -6,6 +6,7 @@ import { decodeMachine, describeDecoded, diffStates, type DecodedSection, type F
 import type { VirtMachine } from '../machine/virt';
 import { layoutMachine } from './machine-config';
 import { machineSections } from './machine-state';
+import { toRuns } from '../../src-shared/api/snapshots';
 import type { SnapshotMetadata } from './metadata';
 import { changedPages } from './ram-pages';
 import { readSnapshot, SnapshotError, type LoadedSnapshot } from './snapshot';
@@ -124,14 +125,9 @@ export async function diffSnapshots(pathA: string, pathB: string, diskDiffer?: D
 
 /** Page runs as text: '3, 10-12, 40'. */
 export function formatRuns(pages: readonly number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < pages.length;) {
-    let j = i;
-    while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
-    runs.push(i === j ? `${pages[i]}` : `${pages[i]}-${pages[j]}`);
-    i = j + 1;
-  }
-  return runs.join(', ');
+  return toRuns(pages, Infinity)
+    .map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`))
+    .join(', ');
 }
 
 export function formatDiff(diff: SnapshotDiff): string {

@@ -75,7 +75,6 @@ interface InputWaiter {
 /** One console of a VM: its scrollback, transcript and input accounting. */
 class ConsoleState {
   inputSent = 0;
-  inputConsumed = 0;
   inputWaiters: InputWaiter[] = [];
 
   constructor(
@@ -151,7 +150,7 @@ export class VmHost {
     runtime.consoleIds = consoleIds(config.consoles);
     for (const console of runtime.consoleIds) {
       const state = this.consoleFor(id, runtime, console);
-      state.inputSent = state.inputConsumed = 0;
+      state.inputSent = 0;
     }
     const worker = new Worker(this.options.workerPath, { name: `orrery-vm-${id}` });
     runtime.worker = worker;
@@ -414,7 +413,6 @@ export class VmHost {
       }
       case 'console-consumed': {
         const state = this.consoleFor(id, runtime, report.console);
-        state.inputConsumed = report.total;
         state.inputWaiters = state.inputWaiters.filter((w) => (w.total <= report.total ? w.resolve() : true));
         return;
       }

@@ -90,7 +90,8 @@ export const SnapshotRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('rename'), snapshot: SnapshotId, name: SnapshotName, description: Description.optional() }),
   z.object({ op: z.literal('diff'), a: SnapshotId, b: SnapshotId }),
 ]);
-export type SnapshotRequest = z.input<typeof SnapshotRequestSchema>;
+/** A request as validated where it enters (the API's dispatch, the worker's protocol). */
+export type SnapshotRequest = z.infer<typeof SnapshotRequestSchema>;
 
 export const SnapshotResultSchema = z.discriminatedUnion('kind', [
   /** list, take, restore, rename and delete answer with the tree as it is afterwards. */

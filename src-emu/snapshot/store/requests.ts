@@ -1,7 +1,7 @@
 /**
- * Carries out one snapshot request of the app (src-shared/api/snapshots.ts) on a VM's store: in the VM's
- * worker while its machine exists, in the main process while the VM is stopped. Answers are plain data
- * that the API's schemas accept.
+ * Carries out one snapshot request of the app (src-shared/api/snapshots.ts, validated where it entered) on a
+ * VM's store: in the VM's worker while its machine exists, in the main process while the VM is stopped.
+ * Answers are plain data that the API's schemas accept.
  */
 import type {
   DeleteExplanation,
@@ -10,7 +10,7 @@ import type {
   SnapshotRequest,
   SnapshotResult,
 } from '../../../src-shared/api/snapshots';
-import { SnapshotRequestSchema, toRuns } from '../../../src-shared/api/snapshots';
+import { toRuns } from '../../../src-shared/api/snapshots';
 import type { VirtMachine } from '../../machine/virt';
 import type { SnapshotDiff as MachineDiff } from '../diff';
 import type { MachineConfigRecord } from '../metadata';
@@ -32,11 +32,10 @@ export type ProgressSink = (progress: SnapshotProgress) => void;
 
 export async function carryOut(
   store: SnapshotStore,
-  raw: SnapshotRequest,
+  request: SnapshotRequest,
   live: LiveMachine | null,
   progress: ProgressSink = () => undefined,
 ): Promise<SnapshotResult> {
-  const request = SnapshotRequestSchema.parse(raw);
   switch (request.op) {
     case 'list':
       return listing(store);
