@@ -126,7 +126,10 @@ export async function openConsolePorts(
       if (spec === undefined) throw new UsageError(`no -chardev with id=${port.chardev}`);
       if (used.has(spec.id)) throw new UsageError(`-chardev ${spec.id} is used by two devices`);
       used.add(spec.id);
-      const backend = await openChardev(spec, serialOnStdio, log);
+      if (spec.kind === 'stdio' && serialOnStdio) {
+        throw new UsageError(`-chardev stdio (${spec.id}) needs the serial line elsewhere (e.g. -serial none)`);
+      }
+      const backend = await openCharBackend(spec, `chardev ${spec.id}`, log);
       opened.push(backend);
       result.push({ backend, console: port.console, ...(port.name ? { name: port.name } : {}) });
     }
@@ -137,12 +140,17 @@ export async function openConsolePorts(
   }
 }
 
-async function openChardev(spec: ChardevSpec, serialOnStdio: boolean, log: (line: string) => void) {
+/**
+ * Opens a character device; `what` names it in the line logged for a TCP server's port ('serial',
+ * 'chardev c0').
+ */
+export async function openCharBackend(
+  spec: ChardevSpec,
+  what: string,
+  log: (line: string) => void,
+): Promise<CharBackend> {
   switch (spec.kind) {
     case 'stdio':
-      if (serialOnStdio) {
-        throw new UsageError(`-chardev stdio (${spec.id}) needs the serial line elsewhere (e.g. -serial none)`);
-      }
       return new StdioBackend();
     case 'null':
       return new NullBackend();
@@ -151,7 +159,7 @@ async function openChardev(spec: ChardevSpec, serialOnStdio: boolean, log: (line
     case 'socket': {
       const backend = new TcpServerBackend({ host: spec.host, port: spec.port });
       const port = await backend.listen();
-      log(`chardev ${spec.id} on tcp ${spec.host}:${port}`);
+      log(`${what} on tcp ${spec.host}:${port}`);
       return backend;
     }
     default: {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileBackend, NullBackend, StdioBackend, TcpServerBackend, type CharBackend } from '../core/chardev';
+import type { CharBackend } from '../core/chardev';
 import { logger } from '../core/log';
 import { LineSink, traceRegistry } from '../core/trace';
 import { attachDebugging, DebugSetupError, type DebugOptions } from '../debug/attach';
@@ -16,7 +16,14 @@ import { orderConsolePorts, VirtConfigError, VirtMachine, type VirtConsolePort, 
 import { intOption, optionValue, parseArgs, UsageError, type OptionSpec } from './args';
 import { OutputWatch } from './output-watch';
 import { openDrives, parseDrive } from './drives';
-import { openConsolePorts, parseChardev, parseConsoleDevice, type ConsolePortSpec } from './consoles';
+import {
+  openCharBackend,
+  openConsolePorts,
+  parseChardev,
+  parseConsoleDevice,
+  type ChardevSpec,
+  type ConsolePortSpec,
+} from './consoles';
 import { openVmRun, VM_RUN_OPTION, type VmRun } from './vm-snapshots';
 import { machineFromSnapshot } from '../snapshot/machine-config';
 import { describeSnapshotError, SNAPSHOT_RUN_OPTIONS, snapshotRunPlan, snapshotSession } from './snapshot-cli';
@@ -147,17 +154,22 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-async function serialBackend(spec: string): Promise<{ backend: CharBackend; interactive: boolean }> {
-  if (spec === 'stdio' || spec === 'mon:stdio') return { backend: new StdioBackend(), interactive: true };
-  if (spec === 'none' || spec === 'null') return { backend: new NullBackend(), interactive: false };
-  if (spec.startsWith('file:')) return { backend: new FileBackend(spec.slice(5)), interactive: false };
+/** The serial line's backend from QEMU's -serial spellings (stdio, tcp:HOST:PORT,server,nowait, file:PATH, none). */
+async function serialBackend(
+  spec: string,
+  log: (line: string) => void,
+): Promise<{ backend: CharBackend; interactive: boolean }> {
+  const interactive = spec === 'stdio' || spec === 'mon:stdio';
+  return { backend: await openCharBackend(serialChardev(spec), 'serial', log), interactive };
+}
+
+function serialChardev(spec: string): ChardevSpec {
+  const id = 'serial';
+  if (spec === 'stdio' || spec === 'mon:stdio') return { id, kind: 'stdio' };
+  if (spec === 'none' || spec === 'null') return { id, kind: 'null' };
+  if (spec.startsWith('file:')) return { id, kind: 'file', path: spec.slice(5) };
   const tcp = /^tcp:([^:]*):(\d+)(,server)?(,(no)?wait)?$/.exec(spec);
-  if (tcp) {
-    const backend = new TcpServerBackend({ host: tcp[1] || '127.0.0.1', port: Number(tcp[2]) });
-    const port = await backend.listen();
-    process.stderr.write(`orrery: serial on tcp ${tcp[1] || '127.0.0.1'}:${port}\n`);
-    return { backend, interactive: false };
-  }
+  if (tcp) return { id, kind: 'socket', host: tcp[1] || '127.0.0.1', port: Number(tcp[2]) };
   throw new UsageError(`unknown serial device '${spec}' (stdio, tcp:HOST:PORT, file:PATH or none)`);
 }
 
@@ -305,9 +317,9 @@ async function runParsed(args: ParsedRunArgs, vm: VmRun | null): Promise<number>
   const cleanups: Array<() => unknown> = [() => traceSink?.close()];
   try {
     const serialSpec = optionValue(args, 'serial') ?? 'stdio';
-    const { backend, interactive } = await serialBackend(serialSpec);
-    cleanups.push(() => backend.close());
     const log = (line: string) => process.stderr.write(`orrery: ${line}\n`);
+    const { backend, interactive } = await serialBackend(serialSpec, log);
+    cleanups.push(() => backend.close());
     const consoles = await openConsolePorts(plan.chardevs, plan.consolePorts, serialSpec.endsWith('stdio'), log);
     cleanups.push(() => consoles.close());
     const disks = vm?.drives ?? (await openDrives(plan.drives, args.flags.has('overlay')));
