@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import type { AppInfo, DeleteResult, VmStatus, VmSummary } from '../../src-shared/api/contract';
 import type { NewVm, VmSettings } from '../../src-shared/api/vm-config';
 import { api, events } from '../api/client';
+import { messageOf } from '../api/format';
 
 export type PowerAction = 'start' | 'pause' | 'resume' | 'reset' | 'powerOff' | 'forceStop';
 
@@ -135,8 +136,4 @@ export const useLibraryStore = defineStore('library', () => {
 function describeDelete(name: string, result: DeleteResult): string {
   if (result.keptIn === null) return `Deleted ${name}.`;
   return `Deleted ${name}. Kept ${result.kept.join(', ')} in ${result.keptIn}.`;
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
